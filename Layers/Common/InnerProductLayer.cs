@@ -1,0 +1,123 @@
+using Engine.Fillers;
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// Fully connected layer. With M = product of bottom axes before <c>axis</c> and K = product from <c>axis</c> on:
+/// y (M×N) = x (M×K) · Wᵀ + b, W of shape (N, K) — or y = x·W with W (K, N) when <c>transpose</c>.
+/// Gradients: dW += dyᵀ·x, db += Σ_rows dy, dx = dy·W.
+/// </summary>
+[Layer("InnerProduct", Summary = "Fully connected layer y = x·Wᵀ + b over the axes from `axis` on.")]
+public sealed class InnerProductLayer : Layer
+{
+    private int _m;
+    private int _k;
+    private int _n;
+    private bool _bias;
+    private bool _transpose;
+
+    /// <summary>Creates the layer.</summary>
+    public InnerProductLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    /// <inheritdoc />
+    public override int ExactNumBottomBlobs => 1;
+
+    /// <inheritdoc />
+    public override int ExactNumTopBlobs => 1;
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        InnerProductParameter p = Param.InnerProductParam ?? new InnerProductParameter();
+        if (p.NumOutput == 0)
+        {
+            throw Error("inner_product_param.num_output must be greater than 0.");
+        }
+        _n = (int)p.NumOutput;
+        _bias = p.BiasTerm;
+        _transpose = p.Transpose;
+        int axis = CanonicalAxis(bottom[0], p.Axis);
+        _k = bottom[0].CountFrom(axis);
+        if (Blobs.Count > 0)
+        {
+            return;
+        }
+        Blob weight = _transpose ? new Blob([_k, _n], Name + "/weight", Backend) : new Blob([_n, _k], Name + "/weight", Backend);
+        Filler.Fill(weight, p.WeightFiller, Random);
+        Blobs.Add(weight);
+        if (_bias)
+        {
+            var bias = new Blob([_n], Name + "/bias", Backend);
+            Filler.Fill(bias, p.BiasFiller, Random);
+            Blobs.Add(bias);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        int axis = CanonicalAxis(bottom[0], Param.InnerProductParam?.Axis ?? 1);
+        int k = bottom[0].CountFrom(axis);
+        if (k != _k)
+        {
+            throw Error($"input size changed: bottom '{bottom[0].Name}' of shape {bottom[0].ShapeString} gives {k} inputs per row, the weights expect {_k}.");
+        }
+        _m = bottom[0].CountRange(0, axis);
+        Span<int> shape = stackalloc int[axis + 1];
+        bottom[0].Shape[..axis].CopyTo(shape);
+        shape[axis] = _n;
+        top[0].Reshape(shape);
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        Span<float> y = top[0].MutableData;
+        Ops.Gemm(false, !_transpose, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, y);
+        if (_bias)
+        {
+            ReadOnlySpan<float> b = Blobs[1].Data;
+            for (int i = 0; i < _m; i++)
+            {
+                Span<float> row = y.Slice(i * _n, _n);
+                Ops.Add(row, b, row);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        ReadOnlySpan<float> dy = top[0].Diff;
+        if (ParamPropagateDown[0])
+        {
+            if (_transpose)
+            {
+                Ops.Gemm(true, false, _k, _n, _m, 1f, bottom[0].Data, dy, 1f, Blobs[0].MutableDiff);
+            }
+            else
+            {
+                Ops.Gemm(true, false, _n, _k, _m, 1f, dy, bottom[0].Data, 1f, Blobs[0].MutableDiff);
+            }
+        }
+        if (_bias && ParamPropagateDown[1])
+        {
+            Span<float> db = Blobs[1].MutableDiff;
+            for (int i = 0; i < _m; i++)
+            {
+                Ops.Add(db, dy.Slice(i * _n, _n), db);
+            }
+        }
+        if (propagateDown[0])
+        {
+            Ops.Gemm(false, _transpose, _m, _k, _n, 1f, dy, Blobs[0].Data, 0f, bottom[0].MutableDiff);
+        }
+    }
+
+    /// <inheritdoc />
+    public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => 2L * _m * _n * _k + (_bias ? (long)_m * _n : 0);
+}

@@ -1,0 +1,60 @@
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// Euclidean (L2) loss L = Σ (a − b)² / (2N), N = first dimension. Gradients: da = (a − b)/N, db = −(a − b)/N (times the loss weight).
+/// </summary>
+[Layer("EuclideanLoss", Summary = "Euclidean (L2) loss sum((a-b)^2)/(2N).")]
+public sealed class EuclideanLossLayer : LossLayer
+{
+    private readonly Blob _difference = new("difference");
+
+    /// <summary>Creates the layer.</summary>
+    public EuclideanLossLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    /// <inheritdoc />
+    public override bool AllowForceBackward(int bottomIndex) => true;
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        if (bottom[0].Count != bottom[1].Count)
+        {
+            throw Error($"bottoms must have the same count: '{bottom[0].Name}' is {bottom[0].ShapeString}, '{bottom[1].Name}' is {bottom[1].ShapeString}.");
+        }
+        _difference.ReshapeLike(bottom[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        Span<float> d = _difference.MutableData;
+        Ops.Sub(bottom[0].Data, bottom[1].Data, d);
+        top[0].MutableData[0] = Ops.Dot(d, d) / bottom[0].ShapeAt(0) / 2f;
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            if (propagateDown[i])
+            {
+                float alpha = (i == 0 ? 1f : -1f) * top[0].Diff[0] / bottom[i].ShapeAt(0);
+                Ops.Scale(alpha, _difference.Data, bottom[i].MutableDiff);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _difference.Dispose();
+        base.Dispose();
+    }
+}

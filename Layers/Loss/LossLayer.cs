@@ -1,0 +1,73 @@
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// Base of loss layers: two bottoms (prediction, target), one scalar top whose loss weight defaults to 1.
+/// The net seeds the top's diff with the loss weight, so backward scales gradients by <c>top.Diff[0]</c>.
+/// </summary>
+public abstract class LossLayer : Layer
+{
+    /// <summary>Creates the layer.</summary>
+    protected LossLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    /// <inheritdoc />
+    public override bool IsLoss => true;
+
+    /// <inheritdoc />
+    public override int ExactNumBottomBlobs => 2;
+
+    /// <inheritdoc />
+    public override int ExactNumTopBlobs => 1;
+
+    /// <inheritdoc />
+    public override bool AutoTopBlobs => true;
+
+    /// <inheritdoc />
+    public override bool AllowForceBackward(int bottomIndex) => bottomIndex != 1;
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (bottom[0].ShapeAt(0) != bottom[1].ShapeAt(0))
+        {
+            throw Error($"bottoms must have the same first dimension: '{bottom[0].Name}' is {bottom[0].ShapeString}, '{bottom[1].Name}' is {bottom[1].ShapeString}.");
+        }
+        top[0].Reshape(ReadOnlySpan<int>.Empty);
+    }
+
+    /// <summary>Divisor for a normalization mode (clamped to at least 1, as Caffe).</summary>
+    protected static float Normalizer(LossParameter.Types.NormalizationMode mode, int outer, int inner, int validCount)
+    {
+        float n = mode switch
+        {
+            LossParameter.Types.NormalizationMode.Full => outer * inner,
+            LossParameter.Types.NormalizationMode.Valid => validCount,
+            LossParameter.Types.NormalizationMode.BatchSize => outer,
+            _ => 1,
+        };
+        return Math.Max(1f, n);
+    }
+
+    /// <summary>The normalization mode of this layer: <c>normalization</c> if set, else legacy <c>normalize</c>, else <paramref name="fallback"/>.</summary>
+    protected LossParameter.Types.NormalizationMode NormalizationMode(LossParameter.Types.NormalizationMode fallback)
+    {
+        LossParameter? p = Param.LossParam;
+        if (p is null)
+        {
+            return fallback;
+        }
+        if (p.HasNormalization)
+        {
+            return p.Normalization;
+        }
+        if (p.HasNormalize)
+        {
+            return p.Normalize ? LossParameter.Types.NormalizationMode.Valid : LossParameter.Types.NormalizationMode.BatchSize;
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,51 @@
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// Rectified linear unit: y = max(x, 0) + ν·min(x, 0) (ν = <c>negative_slope</c>, 0 by default; ν &gt; 0 is leaky ReLU).
+/// Gradient: dx = dy where x &gt; 0, ν·dy elsewhere.
+/// </summary>
+[Layer("ReLU", Summary = "Rectified linear unit max(x,0) + negative_slope·min(x,0) (leaky when slope > 0).")]
+public sealed class ReLULayer : NeuronLayer
+{
+    private readonly float _slope;
+
+    /// <summary>Creates the layer.</summary>
+    public ReLULayer(LayerParameter param)
+        : base(param) => _slope = param.ReluParam?.NegativeSlope ?? 0f;
+
+    /// <inheritdoc />
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> x = bottom[0].Data;
+        Span<float> y = top[0].MutableData;
+        if (_slope == 0f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Max(x, 0f, y);
+            return;
+        }
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            y[i] = v > 0f ? v : v * _slope;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        // In place, x here is already y; its sign is unchanged, which is all the gradient needs.
+        ReadOnlySpan<float> x = bottom[0].Data;
+        ReadOnlySpan<float> dy = top[0].Diff;
+        Span<float> dx = bottom[0].MutableDiff;
+        for (int i = 0; i < x.Length; i++)
+        {
+            dx[i] = x[i] > 0f ? dy[i] : dy[i] * _slope;
+        }
+    }
+}

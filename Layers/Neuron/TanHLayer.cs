@@ -1,0 +1,35 @@
+using System.Numerics.Tensors;
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>Hyperbolic tangent y = tanh(x); gradient dx = dy·(1 − y²).</summary>
+[Layer("TanH", Summary = "Hyperbolic tangent.")]
+public sealed class TanHLayer : NeuronLayer
+{
+    /// <summary>Creates the layer.</summary>
+    public TanHLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => TensorPrimitives.Tanh(bottom[0].Data, top[0].MutableData);
+
+    /// <inheritdoc />
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        ReadOnlySpan<float> y = top[0].Data;
+        ReadOnlySpan<float> dy = top[0].Diff;
+        Span<float> dx = bottom[0].MutableDiff;
+        for (int i = 0; i < y.Length; i++)
+        {
+            dx[i] = dy[i] * (1f - y[i] * y[i]);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Reflection;
+using Engine;
+using Engine.Proto;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers Engine's services: backends, the layer registry, the net factory.</summary>
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the runtime core (CPU backend, layer registry, net factory) without any layers.
+    /// Most applications call <c>AddEngine()</c> from Engine.Layers, which also registers the built-in layers.
+    /// </summary>
+    public static IServiceCollection AddEngineCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Backend>(_ => Backend.Cpu);
+        services.TryAddSingleton(sp => new LayerRegistry(sp.GetServices<LayerRegistration>(), sp));
+        services.TryAddSingleton<NetFactory>();
+        return services;
+    }
+
+    /// <summary>Registers a layer class under a type name; it is created with its <see cref="LayerParameter"/> and any other services its constructor asks for.</summary>
+    public static IServiceCollection AddLayer<TLayer>(this IServiceCollection services, string type, string summary = "")
+        where TLayer : Layer
+    {
+        ObjectFactory factory = ActivatorUtilities.CreateFactory(typeof(TLayer), [typeof(LayerParameter)]);
+        services.AddSingleton(new LayerRegistration(type, typeof(TLayer), (sp, p) => (Layer)factory(sp ?? EmptyServices.Instance, [p]), summary));
+        return services;
+    }
+
+    /// <summary>Registers every non-abstract <see cref="Layer"/> in <paramref name="assembly"/> that carries <see cref="LayerAttribute"/>.</summary>
+    public static IServiceCollection AddLayersFrom(this IServiceCollection services, Assembly assembly)
+    {
+        foreach (LayerRegistration registration in LayerScanner.Scan(assembly))
+        {
+            services.AddSingleton(registration);
+        }
+        return services;
+    }
+
+    private sealed class EmptyServices : IServiceProvider
+    {
+        public static readonly EmptyServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+}
