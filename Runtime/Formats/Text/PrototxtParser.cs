@@ -87,6 +87,11 @@ internal sealed class PrototxtParser
             throw _tokens.Error(nameToken, $"expected non-repeated field '{field.Name}' of {descriptor.FullName} at most once, found it again");
         }
 
+        if (field.IsMap)
+        {
+            throw _tokens.Error(nameToken, $"expected a non-map field (map fields are not supported), found map field '{field.Name}'");
+        }
+
         bool isMessage = field.FieldType is FieldType.Message or FieldType.Group;
         bool colon = TryConsume(':');
         if (!colon && !isMessage)
