@@ -24,7 +24,7 @@ public static class WeightsFile
         {
             NetUpgrader.Upgrade(net, warnings);
         }
-        catch (NetUpgradeException e)
+        catch (NetDefinitionException e)
         {
             throw new WeightsFormatException(path, e.Message, e);
         }
