@@ -1,4 +1,3 @@
-using Engine.Proto;
 using LayerType = Engine.Proto.V1LayerParameter.Types.LayerType;
 
 namespace Engine.Formats;
@@ -95,6 +94,4 @@ public static class LegacyLayerTypes
         "im2col", "images", "infogain_loss", "innerproduct", "lrn", "multinomial_logistic_loss", "pool", "relu", "sigmoid",
         "softmax", "softmax_loss", "split", "tanh", "window_data",
     ];
-
-    internal static string V0TypeName(V1LayerParameter layer) => layer.Layer?.Type ?? "";
 }
