@@ -1,3 +1,4 @@
+using Engine.Formats;
 using Engine.Proto;
 
 namespace Engine;
@@ -40,7 +41,7 @@ public sealed partial class Net : IDisposable
         Name = definition.Name;
         Definition = definition.Clone();
 
-        var kept = definition.Layer.Where(l => NetStateRules.Includes(State, l)).ToList();
+        var kept = definition.Layer.Where(l => NetStateFilter.Applies(l, State)).ToList();
         for (int i = 0; i < kept.Count; i++)
         {
             if (string.IsNullOrEmpty(kept[i].Name))
