@@ -18,14 +18,14 @@ public sealed unsafe class OpenCLProgramCache
     private readonly Dictionary<(Assembly, string, string), OpenCLKernel> _kernels = [];
     private readonly Lock _lock = new();
 
-    internal OpenCLProgramCache(OpenCLBackend backend)
+    internal OpenCLProgramCache(OpenCLBackend backend, string? directory = null)
     {
         _backend = backend;
-        Directory = Environment.GetEnvironmentVariable("ENGINE_OPENCL_CACHE") is { Length: > 0 } dir
+        Directory = directory ?? (Environment.GetEnvironmentVariable("ENGINE_OPENCL_CACHE") is { Length: > 0 } dir
             ? dir
             : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
                 ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "engine", "opencl");
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "engine", "opencl"));
     }
 
     /// <summary>Where binaries are cached.</summary>
@@ -101,7 +101,8 @@ public sealed unsafe class OpenCLProgramCache
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)));
     }
 
-    private nint CompileSource(string source, string fileName)
+    /// <summary>Builds a program from source with this cache's options, bypassing the cache (tests use it for failures).</summary>
+    internal nint CompileSource(string source, string fileName)
     {
         byte[] text = Encoding.UTF8.GetBytes(source);
         int error;
