@@ -64,6 +64,13 @@ public sealed class BiasLayer : Layer
         (_, int outer, int dim, int inner) = _view;
         for (int o = 0; o < outer; o++)
         {
+            if (inner == 1)
+            {
+                // Bias over the last axes: one vector add per row instead of a call per element.
+                Span<float> row = y.Slice(o * dim, dim);
+                Ops.Add(row, b, row);
+                continue;
+            }
             for (int d = 0; d < dim; d++)
             {
                 Ops.AddScalar(b[d], y.Slice((o * dim + d) * inner, inner));
@@ -87,6 +94,11 @@ public sealed class BiasLayer : Layer
             (_, int outer, int dim, int inner) = _view;
             for (int o = 0; o < outer; o++)
             {
+                if (inner == 1)
+                {
+                    Ops.Add(db, dy.Slice(o * dim, dim), db);
+                    continue;
+                }
                 for (int d = 0; d < dim; d++)
                 {
                     db[d] += Ops.Sum(dy.Slice((o * dim + d) * inner, inner));

@@ -93,6 +93,17 @@ public sealed class ScaleLayer : Layer
         (_, int outer, int dim, int inner) = _view;
         for (int o = 0; o < outer; o++)
         {
+            if (inner == 1)
+            {
+                // Factor over the last axes: vector ops per row instead of a call per element.
+                Span<float> row = y.Slice(o * dim, dim);
+                Ops.Mul(x.Slice(o * dim, dim), s, row);
+                if (_biasIndex >= 0)
+                {
+                    Ops.Add(row, b, row);
+                }
+                continue;
+            }
             for (int d = 0; d < dim; d++)
             {
                 int start = (o * dim + d) * inner;
@@ -117,6 +128,11 @@ public sealed class ScaleLayer : Layer
             Span<float> db = Blobs[_biasIndex].MutableDiff;
             for (int o = 0; o < outer; o++)
             {
+                if (inner == 1)
+                {
+                    Ops.Add(db, dy.Slice(o * dim, dim), db);
+                    continue;
+                }
                 for (int d = 0; d < dim; d++)
                 {
                     db[d] += Ops.Sum(dy.Slice((o * dim + d) * inner, inner));
@@ -134,6 +150,15 @@ public sealed class ScaleLayer : Layer
             }
             for (int o = 0; o < outer; o++)
             {
+                if (inner == 1)
+                {
+                    int rowStart = o * dim;
+                    for (int d = 0; d < dim; d++)
+                    {
+                        ds[d] += dy[rowStart + d] * x[rowStart + d];
+                    }
+                    continue;
+                }
                 for (int d = 0; d < dim; d++)
                 {
                     int start = (o * dim + d) * inner;
@@ -147,6 +172,11 @@ public sealed class ScaleLayer : Layer
             Span<float> dx = bottom[0].MutableDiff;
             for (int o = 0; o < outer; o++)
             {
+                if (inner == 1)
+                {
+                    Ops.Mul(dy.Slice(o * dim, dim), s, dx.Slice(o * dim, dim));
+                    continue;
+                }
                 for (int d = 0; d < dim; d++)
                 {
                     int start = (o * dim + d) * inner;

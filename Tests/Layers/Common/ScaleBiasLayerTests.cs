@@ -89,10 +89,11 @@ public class ScaleBiasLayerTests
         new GradientChecker().Check(layer, [x, s], [y]);
     }
 
-    [Test]
-    public void Scale_InPlace_MatchesOutOfPlace()
+    [TestCase(1)]
+    [TestCase(-1)]
+    public void Scale_InPlace_MatchesOutOfPlace(int axis)
     {
-        LayerParameter def = Def("Scale", p => p.ScaleParam = new ScaleParameter { BiasTerm = true, Filler = Filler.Uniform(-1, 1), BiasFiller = Filler.Uniform(-1, 1) });
+        LayerParameter def = Def("Scale", p => p.ScaleParam = new ScaleParameter { Axis = axis, BiasTerm = true, Filler = Filler.Uniform(-1, 1), BiasFiller = Filler.Uniform(-1, 1) });
         Blob x = TestData.Uniform([2, 3, 2], 44), y = new(), z = TestData.Uniform([2, 3, 2], 44);
         Layer a = TestData.SetUp(def.Clone(), [x], [y], seed: 7);
         Layer b = TestData.SetUp(def.Clone(), [z], [z], seed: 7);
