@@ -9,14 +9,19 @@ namespace Engine.Layers;
 public sealed class ClipLayer : NeuronLayer
 {
     private readonly SavedInput _input = new();
-    private readonly float _min;
-    private readonly float _max;
+    private float _min;
+    private float _max;
 
     /// <summary>Creates the layer.</summary>
     public ClipLayer(LayerParameter param)
         : base(param)
     {
-        ClipParameter? p = param.ClipParam;
+    }
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ClipParameter? p = Param.ClipParam;
         if (p is null || !p.HasMin || !p.HasMax)
         {
             throw Error("clip_param.min and clip_param.max are both required.");

@@ -9,14 +9,19 @@ namespace Engine.Layers;
 [Layer("Exp", Summary = "base^(shift + scale·x); base -1 means e.")]
 public sealed class ExpLayer : NeuronLayer
 {
-    private readonly float _innerScale;
-    private readonly float _outerScale;
+    private float _innerScale;
+    private float _outerScale;
 
     /// <summary>Creates the layer.</summary>
     public ExpLayer(LayerParameter param)
         : base(param)
     {
-        ExpParameter p = param.ExpParam ?? new ExpParameter();
+    }
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ExpParameter p = Param.ExpParam ?? new ExpParameter();
         if (p.Base != -1f && !(p.Base > 0f))
         {
             throw Error($"exp_param.base must be -1 (for e) or greater than 0, got {p.Base}.");

@@ -10,15 +10,20 @@ namespace Engine.Layers;
 public sealed class LogLayer : NeuronLayer
 {
     private readonly SavedInput _input = new();
-    private readonly float _baseScale;
-    private readonly float _scale;
-    private readonly float _shift;
+    private float _baseScale;
+    private float _scale;
+    private float _shift;
 
     /// <summary>Creates the layer.</summary>
     public LogLayer(LayerParameter param)
         : base(param)
     {
-        LogParameter p = param.LogParam ?? new LogParameter();
+    }
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        LogParameter p = Param.LogParam ?? new LogParameter();
         if (p.Base != -1f && !(p.Base > 0f && p.Base != 1f))
         {
             throw Error($"log_param.base must be -1 (for e) or a positive number other than 1, got {p.Base}.");
