@@ -362,6 +362,32 @@ public class LossLayerTests
     }
 
     [Test]
+    public void Contrastive_GradientMatchesFormula()
+    {
+        // The checker's floor of 1 on its scale is loose for gradients of size ~1/N, so compare with the closed form too,
+        // including Caffe's 1e-4 added to d in the dissimilar branch.
+        Blob a = TestData.Uniform([4, 3], 71, -0.5f, 0.5f), b = TestData.Uniform([4, 3], 72, -0.5f, 0.5f), loss = new();
+        Blob y = TestData.Of([4], 0f, 1f, 0f, 0f);
+        Layer layer = TestData.SetUp(Def("ContrastiveLoss", p => p.ContrastiveLossParam = new ContrastiveLossParameter { Margin = 2f }), [a, b, y], [loss]);
+        layer.Forward([a, b, y], [loss]);
+        loss.MutableDiff[0] = 1f;
+        layer.Backward([loss], [true, true, false], [a, b, y]);
+        for (int n = 0; n < 4; n++)
+        {
+            double d = Math.Sqrt(Enumerable.Range(0, 3).Sum(k => Math.Pow(a.Data[n * 3 + k] - b.Data[n * 3 + k], 2)));
+            Assert.That(d, Is.LessThan(2), "every dissimilar pair is inside the margin");
+            double factor = y.Data[n] != 0 ? 1.0 / 4 : -(2 - d) / (d + 1e-4) / 4;
+            for (int k = 0; k < 3; k++)
+            {
+                int i = n * 3 + k;
+                double expected = factor * (a.Data[i] - b.Data[i]);
+                Assert.That(a.Diff[i], Is.EqualTo(expected).Within(1e-5 * Math.Abs(expected) + 1e-7), $"da[{i}]");
+                Assert.That(b.Diff[i], Is.EqualTo(-expected).Within(1e-5 * Math.Abs(expected) + 1e-7), $"db[{i}]");
+            }
+        }
+    }
+
+    [Test]
     public void Contrastive_ShapeMismatch_NamesLayerAndShapes()
     {
         Blob a = TestData.Uniform([4, 3, 1, 1], 68), b = TestData.Uniform([4, 2, 1, 1], 69), y = TestData.Labels(4, 2, 70), loss = new();
