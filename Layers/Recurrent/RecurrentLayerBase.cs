@@ -138,10 +138,12 @@ public abstract class RecurrentLayerBase : Layer
             }
         }
         Streams = streams;
-        top[0].Reshape(steps, streams, Hidden);
+        Span<int> shape = stackalloc int[] { steps, streams, Hidden };
+        top[0].Reshape(shape);
+        shape[0] = 1;
         for (int k = 1; k < top.Count; k++)
         {
-            top[k].Reshape(1, streams, Hidden);
+            top[k].Reshape(shape);
         }
         ReshapeBuffers();
     }

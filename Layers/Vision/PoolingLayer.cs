@@ -147,10 +147,11 @@ public sealed class PoolingLayer : Layer
         {
             throw Error($"kernel {_kernelH}×{_kernelW} with pad {_padH}×{_padW} is larger than the padded input: bottom '{b.Name}' has shape {b.ShapeString}.");
         }
-        top[0].Reshape(_num, _channels, _pooledH, _pooledW);
+        Span<int> shape = stackalloc int[] { _num, _channels, _pooledH, _pooledW };
+        top[0].Reshape(shape);
         if (top.Count > 1)
         {
-            top[1].Reshape(_num, _channels, _pooledH, _pooledW);
+            top[1].Reshape(shape);
         }
         if (_method == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < top[0].Count)
         {
