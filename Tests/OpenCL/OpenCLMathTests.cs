@@ -23,15 +23,28 @@ public class OpenCLMathTests : OpenCLTestBase
         var expected = (float[])c.Clone();
         CpuMath.Gemm(transA, transB, m, n, k, 1.5f, a.AsSpan(offA), b.AsSpan(offB), 0.5f, expected.AsSpan(offC));
 
-        using OpenCLBuffer da = Upload(a), db = Upload(b), dc = Upload(c);
-        Cl.DeviceMath.Gemm(transA, transB, m, n, k, 1.5f, da, offA, db, offB, 0.5f, dc, offC);
-        float[] actual = Download(dc, c.Length);
-        Assert.That(actual[..offC], Is.EqualTo(c[..offC]), "elements before the offset must be untouched");
-        AssertClose(expected, actual, 1e-4, "C");
+        foreach (OpenCLGemmKernel kernel in Enum.GetValues<OpenCLGemmKernel>())
+        {
+            OpenCLGemmKernel original = Cl.DeviceMath.GemmKernel;
+            Cl.DeviceMath.GemmKernel = kernel;
+            try
+            {
+                using OpenCLBuffer da = Upload(a), db = Upload(b), dc = Upload(c);
+                Cl.DeviceMath.Gemm(transA, transB, m, n, k, 1.5f, da, offA, db, offB, 0.5f, dc, offC);
+                float[] actual = Download(dc, c.Length);
+                Assert.That(actual[..offC], Is.EqualTo(c[..offC]), $"{kernel}: elements before the offset must be untouched");
+                AssertClose(expected, actual, 1e-4, $"{kernel} C");
+            }
+            finally
+            {
+                Cl.DeviceMath.GemmKernel = original;
+            }
+        }
     }
 
-    [Test]
-    public void Gemm_WithBetaZero_IgnoresNaNInC()
+    [TestCase(OpenCLGemmKernel.Tiled)]
+    [TestCase(OpenCLGemmKernel.RegisterBlocked)]
+    public void Gemm_WithBetaZero_IgnoresNaNInC(OpenCLGemmKernel kernel)
     {
         float[] a = Uniform(9 * 4, 1), b = Uniform(4 * 5, 2);
         var c = new float[9 * 5];
@@ -39,8 +52,20 @@ public class OpenCLMathTests : OpenCLTestBase
         var expected = new float[9 * 5];
         CpuMath.Gemm(false, false, 9, 5, 4, 1f, a, b, 0f, expected);
         using OpenCLBuffer da = Upload(a), db = Upload(b), dc = Upload(c);
-        Cl.DeviceMath.Gemm(false, false, 9, 5, 4, 1f, da, 0, db, 0, 0f, dc, 0);
-        AssertClose(expected, Download(dc, c.Length), 1e-4, "C");
+        OpenCLGemmKernel original = Cl.DeviceMath.GemmKernel;
+        Cl.DeviceMath.GemmKernel = kernel;
+        try
+        {
+            Cl.DeviceMath.Gemm(false, false, 9, 5, 4, 1f, da, 0, db, 0, 0f, dc, 0);
+            Cl.DeviceMath.Gemm(false, true, 9, 5, 4, 1f, da, 0, db, 0, 0f, dc, 0);
+        }
+        finally
+        {
+            Cl.DeviceMath.GemmKernel = original;
+        }
+        var expectedNT = new float[9 * 5];
+        CpuMath.Gemm(false, true, 9, 5, 4, 1f, a, b, 0f, expectedNT);
+        AssertClose(expectedNT, Download(dc, c.Length), 1e-4, "C");
     }
 
     [TestCase(false)]

@@ -18,6 +18,7 @@ internal static unsafe partial class ClNative
     public const uint PlatformVendor = 0x0903;
 
     public const uint DeviceType = 0x1000;
+    public const ulong DeviceTypeCpu = 2;
     public const uint DeviceMaxComputeUnits = 0x1002;
     public const uint DeviceMaxWorkGroupSize = 0x1004;
     public const uint DeviceGlobalMemSize = 0x101F;

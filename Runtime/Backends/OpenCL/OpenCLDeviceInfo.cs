@@ -36,6 +36,9 @@ public sealed record OpenCLDeviceInfo
     /// <summary>Largest work-group the device accepts.</summary>
     public required int MaxWorkGroupSize { get; init; }
 
+    /// <summary>True for a CPU device (e.g. PoCL's pthread device), which gets the register-blocked GEMM.</summary>
+    public required bool IsCpu { get; init; }
+
     internal nint PlatformId { get; init; }
 
     internal nint DeviceId { get; init; }

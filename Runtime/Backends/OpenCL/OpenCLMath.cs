@@ -15,14 +15,22 @@ public sealed class OpenCLMath
     private const int ReduceSize = 64;
 
     private readonly OpenCLBackend _backend;
+    private OpenCLKernel? _gemmNN, _gemmNT;
     private OpenCLKernel? _set, _addScalar, _axpby, _binary, _addRow, _columnSum, _gemvN, _gemvT, _dot, _gemm;
 
-    internal OpenCLMath(OpenCLBackend backend) => _backend = backend;
+    internal OpenCLMath(OpenCLBackend backend)
+    {
+        _backend = backend;
+        GemmKernel = backend.Device.IsCpu ? OpenCLGemmKernel.RegisterBlocked : OpenCLGemmKernel.Tiled;
+    }
+
+    /// <summary>Which SGEMM kernel <see cref="Gemm"/> runs; chosen from the device type, settable for tests and benchmarks.</summary>
+    public OpenCLGemmKernel GemmKernel { get; set; }
 
     private OpenCLKernel K(ref OpenCLKernel? slot, string file, string name)
         => slot ??= _backend.Programs.Kernel(typeof(OpenCLMath).Assembly, file, name);
 
-    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n, C m×n, densely packed (tiled kernel of <c>gemm.cl</c>).</summary>
+    /// <summary>C = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n, C m×n, densely packed (kernels of <c>gemm.cl</c>, see <see cref="GemmKernel"/>).</summary>
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,
         IDeviceMemory a, int offA, IDeviceMemory b, int offB, float beta, IDeviceMemory c, int offC)
     {
@@ -33,10 +41,29 @@ public sealed class OpenCLMath
         CheckRange(a, offA, (long)m * k, "A");
         CheckRange(b, offB, (long)k * n, "B");
         CheckRange(c, offC, (long)m * n, "C");
-        K(ref _gemm, GemmFile, "sgemm_tiled")
-            .Arg(0, transA ? 1 : 0).Arg(1, transB ? 1 : 0).Arg(2, m).Arg(3, n).Arg(4, k).Arg(5, alpha)
-            .Arg(6, a).Arg(7, offA).Arg(8, b).Arg(9, offB).Arg(10, beta).Arg(11, c).Arg(12, offC)
-            .Launch((n + Tile - 1) / Tile * TileThreads, (m + Tile - 1) / Tile * TileThreads, TileThreads, TileThreads);
+        if (GemmKernel == OpenCLGemmKernel.RegisterBlocked && !transB)
+        {
+            // 4 rows × 16 columns per work-item.
+            K(ref _gemmNN, GemmFile, "sgemm_vec_nn")
+                .Arg(0, transA ? 1 : 0).Arg(1, m).Arg(2, n).Arg(3, k).Arg(4, alpha)
+                .Arg(5, a).Arg(6, offA).Arg(7, b).Arg(8, offB).Arg(9, beta).Arg(10, c).Arg(11, offC)
+                .Launch((n + 15) / 16, (m + 3) / 4, 16, 4);
+        }
+        else if (GemmKernel == OpenCLGemmKernel.RegisterBlocked && !transA)
+        {
+            // 2 rows × 4 columns of dot products per work-item.
+            K(ref _gemmNT, GemmFile, "sgemm_vec_nt")
+                .Arg(0, m).Arg(1, n).Arg(2, k).Arg(3, alpha)
+                .Arg(4, a).Arg(5, offA).Arg(6, b).Arg(7, offB).Arg(8, beta).Arg(9, c).Arg(10, offC)
+                .Launch((n + 3) / 4, (m + 1) / 2, 8, 8);
+        }
+        else
+        {
+            K(ref _gemm, GemmFile, "sgemm_tiled")
+                .Arg(0, transA ? 1 : 0).Arg(1, transB ? 1 : 0).Arg(2, m).Arg(3, n).Arg(4, k).Arg(5, alpha)
+                .Arg(6, a).Arg(7, offA).Arg(8, b).Arg(9, offB).Arg(10, beta).Arg(11, c).Arg(12, offC)
+                .Launch((n + Tile - 1) / Tile * TileThreads, (m + Tile - 1) / Tile * TileThreads, TileThreads, TileThreads);
+        }
     }
 
     /// <summary>y = alpha·op(A)·x + beta·y where A is m×n (op(A) is n×m when transposed).</summary>

@@ -78,6 +78,7 @@ public static unsafe class OpenCLPlatform
                     GlobalMemory = (long)DeviceValue<ulong>(id, ClNative.DeviceGlobalMemSize),
                     LocalMemory = (long)DeviceValue<ulong>(id, ClNative.DeviceLocalMemSize),
                     MaxWorkGroupSize = (int)DeviceValue<nuint>(id, ClNative.DeviceMaxWorkGroupSize),
+                    IsCpu = (DeviceValue<ulong>(id, ClNative.DeviceType) & ClNative.DeviceTypeCpu) != 0,
                     PlatformId = platform,
                     DeviceId = id,
                 });
