@@ -85,6 +85,26 @@ public class LayerParityTests : OpenCLTestBase
         Def("Eltwise", p => p.EltwiseParam = new EltwiseParameter { Operation = EltwiseParameter.Types.EltwiseOp.Max }),
         [[2, 9], [2, 9], [2, 9]]);
 
+    [TestCase(3, 1, 1, 1, 1, true)]
+    [TestCase(3, 2, 1, 2, 2, true)]
+    [TestCase(1, 1, 0, 1, 1, false)]
+    public void Convolution(int kernel, int stride, int pad, int dilation, int group, bool bias) => Check(
+        Def("Convolution", p => p.ConvolutionParam = new ConvolutionParameter
+        {
+            NumOutput = 6, KernelSize = { (uint)kernel }, Stride = { (uint)stride }, Pad = { (uint)pad }, Dilation = { (uint)dilation },
+            Group = (uint)group, BiasTerm = bias, WeightFiller = Gaussian,
+            BiasFiller = new FillerParameter { Type = "uniform", Min = -1f, Max = 1f },
+        }),
+        [[2, 4, 7, 6]]);
+
+    [TestCase(PoolingParameter.Types.PoolMethod.Max, 3, 2, 0, 1)]
+    [TestCase(PoolingParameter.Types.PoolMethod.Max, 2, 2, 1, 2)]
+    [TestCase(PoolingParameter.Types.PoolMethod.Ave, 3, 2, 1, 1)]
+    public void Pooling(PoolingParameter.Types.PoolMethod method, int kernel, int stride, int pad, int tops) => Check(
+        Def("Pooling", p => p.PoolingParam = new PoolingParameter { Pool = method, KernelSize = (uint)kernel, Stride = (uint)stride, Pad = (uint)pad }),
+        [[2, 3, 7, 8]],
+        topCount: tops);
+
     /// <summary>
     /// Runs the layer on both backends and compares. <paramref name="labels"/> = (bottom index, classes) makes that
     /// bottom integer labels; loss layers get a loss weight of 1.7 as their top gradient.
