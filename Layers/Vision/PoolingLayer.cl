@@ -1,10 +1,10 @@
 // 2-D pooling over planes (n·c) of H×W, same windows as the CPU path. Backward gathers per input pixel over the
 // windows that cover it (no atomics); argmax holds h·W + w of each window's first maximum.
 
-// Range of pooled indices whose window [p·stride − pad, p·stride − pad + kernel) contains x.
-inline int2 covering(int x, int kernel, int stride, int pad, int pooled)
+// Range of pooled indices whose window [p·stride − pad, p·stride − pad + size) contains x.
+inline int2 covering(int x, int size, int stride, int pad, int pooled)
 {
-    int start = (x + pad < kernel) ? 0 : (x + pad - kernel) / stride + 1;
+    int start = (x + pad < size) ? 0 : (x + pad - size) / stride + 1;
     int end = min((x + pad) / stride + 1, pooled);
     return (int2)(start, end);
 }
