@@ -39,6 +39,25 @@ public class OpenCLDeviceTests : OpenCLTestBase
     }
 
     [Test]
+    public void EnvironmentVariable_PicksTheBackend()
+    {
+        string? saved = Environment.GetEnvironmentVariable(BackendSelection.Variable);
+        try
+        {
+            Environment.SetEnvironmentVariable(BackendSelection.Variable, "opencl:0");
+            Assert.That(BackendSelection.FromEnvironment().Name, Is.EqualTo("opencl:0"));
+            Environment.SetEnvironmentVariable(BackendSelection.Variable, "cpu");
+            Assert.That(BackendSelection.FromEnvironment(), Is.SameAs(Backend.Cpu));
+            Environment.SetEnvironmentVariable(BackendSelection.Variable, null);
+            Assert.That(BackendSelection.FromEnvironment(), Is.SameAs(Backend.Cpu));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(BackendSelection.Variable, saved);
+        }
+    }
+
+    [Test]
     public void Errors_NameTheStatusAndTheCall()
     {
         var e = new OpenCLException(-5, "clEnqueueNDRangeKernel", "kernel relu_forward");
