@@ -23,10 +23,25 @@ public class OpenCLTrainingTests : OpenCLTestBase
         .SoftmaxWithLoss("loss", "ip3", "label")
         .Build();
 
+    /// <summary>A small conv net on 12-channel 1×12 "images" (same data as the MLP), so every device layer type trains.</summary>
+    private static NetParameter ConvNet() => new NetBuilder("convnet")
+        .Input("data", Batch, Inputs)
+        .Input("label", Batch)
+        .Layer("reshape", "Reshape", ["data"], ["image"], l => l.ReshapeParam = new ReshapeParameter { Shape = new BlobShape { Dim = { Batch, 1, 3, 4 } } })
+        .Layer("conv", "Convolution", ["image"], ["conv"], l => l.ConvolutionParam = new ConvolutionParameter
+        {
+            NumOutput = 8, KernelSize = { 2 }, Pad = { 1 }, WeightFiller = new FillerParameter { Type = "gaussian", Std = 0.3f },
+        })
+        .ReLU("relu", "conv")
+        .Layer("pool", "Pooling", ["conv"], ["pool"], l => l.PoolingParam = new PoolingParameter { Pool = PoolingParameter.Types.PoolMethod.Max, KernelSize = 2, Stride = 2 })
+        .InnerProduct("ip", "pool", Classes, new FillerParameter { Type = "gaussian", Std = 0.3f })
+        .SoftmaxWithLoss("loss", "ip", "label")
+        .Build();
+
     [Test]
-    public void TrainingStep_MovesNoBlobDataToTheHostExceptTheLoss()
+    public void TrainingStep_MovesNoBlobDataToTheHostExceptTheLoss([Values("mlp", "convnet")] string model)
     {
-        using var net = new Engine.Net(Mlp(), TestData.Registry, new NetOptions { Phase = Phase.Train, Backend = Cl, Seed = 3 });
+        using var net = new Engine.Net(model == "mlp" ? Mlp() : ConvNet(), TestData.Registry, new NetOptions { Phase = Phase.Train, Backend = Cl, Seed = 3 });
         var batches = new Batches(5);
         Step(net, batches, 0.1f); // the first step creates the device buffers
         Dictionary<SyncedMemoryKey, long> before = Snapshot(net);

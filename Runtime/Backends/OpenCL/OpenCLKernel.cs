@@ -49,7 +49,7 @@ public sealed unsafe class OpenCLKernel
         }
         nuint g = (nuint)(local > 0 ? RoundUp(global, local) : global);
         nuint l = (nuint)local;
-        ClNative.Check(ClNative.clEnqueueNDRangeKernel(_queue, Handle, 1, null, &g, local > 0 ? &l : null, 0, null, null), $"clEnqueueNDRangeKernel({Name})");
+        CheckLaunch(ClNative.clEnqueueNDRangeKernel(_queue, Handle, 1, null, &g, local > 0 ? &l : null, 0, null, null));
     }
 
     /// <summary>Runs a 2-D range (x fastest) with an explicit work-group shape; the global size is rounded up to it.</summary>
@@ -65,11 +65,20 @@ public sealed unsafe class OpenCLKernel
         g[1] = (nuint)RoundUp(globalY, localY);
         l[0] = (nuint)localX;
         l[1] = (nuint)localY;
-        ClNative.Check(ClNative.clEnqueueNDRangeKernel(_queue, Handle, 2, null, g, l, 0, null, null), $"clEnqueueNDRangeKernel({Name})");
+        CheckLaunch(ClNative.clEnqueueNDRangeKernel(_queue, Handle, 2, null, g, l, 0, null, null));
     }
 
     internal static OpenCLBuffer AsBuffer(IDeviceMemory memory) => memory as OpenCLBuffer
         ?? throw new ArgumentException($"expected an OpenCL buffer, got {memory.GetType().Name}: blobs of another backend cannot be passed to an OpenCL kernel.", nameof(memory));
+
+    // The message is built only on failure: launches are on the per-layer hot path, which must not allocate.
+    private void CheckLaunch(int status)
+    {
+        if (status != ClNative.Success)
+        {
+            throw new OpenCLException(status, "clEnqueueNDRangeKernel", $"kernel {Name} ({File})");
+        }
+    }
 
     private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
