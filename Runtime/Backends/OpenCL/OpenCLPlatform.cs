@@ -38,7 +38,7 @@ public static unsafe class OpenCLPlatform
         int status = ClNative.clGetPlatformIDs(0, null, &platformCount);
         if (status == ClNative.PlatformNotFoundKhr || (status == ClNative.Success && platformCount == 0))
         {
-            return ([], "no OpenCL platform is installed (the loader found no ICD in /etc/OpenCL/vendors).");
+            return ([], "no OpenCL platform is installed (the ICD loader found no vendor file in /etc/OpenCL/vendors or $OCL_ICD_VENDORS).");
         }
         ClNative.Check(status, "clGetPlatformIDs");
         var platforms = new nint[platformCount];
