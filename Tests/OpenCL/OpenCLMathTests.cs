@@ -16,6 +16,7 @@ public class OpenCLMathTests : OpenCLTestBase
     [TestCase(true, true, 67, 45, 33)]
     [TestCase(false, false, 128, 64, 50)]
     [TestCase(true, true, 1, 130, 7)]
+    [TestCase(true, false, 130, 256, 19)] // B re-laid out with padded rows
     public void Gemm_MatchesCpu(bool transA, bool transB, int m, int n, int k)
     {
         const int offA = 3, offB = 5, offC = 2;

@@ -15,7 +15,8 @@ public sealed class OpenCLMath
     private const int ReduceSize = 64;
 
     private readonly OpenCLBackend _backend;
-    private OpenCLKernel? _gemmNN, _gemmNT;
+    private OpenCLKernel? _gemmNN, _gemmNT, _padRows;
+    private OpenCLBuffer? _paddedB;
     private OpenCLKernel? _set, _addScalar, _axpby, _binary, _addRow, _columnSum, _gemvN, _gemvT, _dot, _gemm;
 
     internal OpenCLMath(OpenCLBackend backend)
@@ -43,10 +44,27 @@ public sealed class OpenCLMath
         CheckRange(c, offC, (long)m * n, "C");
         if (GemmKernel == OpenCLGemmKernel.RegisterBlocked && !transB)
         {
-            // 4 rows × 16 columns per work-item.
+            // 4 rows × 16 columns per work-item. B rows a multiple of 1 Ki floats apart alias in L1 (see pad_rows);
+            // when the product is big enough to repay one pass over B, copy B with padded rows first.
+            IDeviceMemory bSource = b;
+            int ldb = n;
+            if (n % 256 == 0 && m >= 128)
+            {
+                ldb = n + 32;
+                long needed = (long)k * ldb;
+                if (_paddedB is null || _paddedB.Length < needed)
+                {
+                    _paddedB?.Dispose();
+                    _paddedB = _backend.Pool.Rent(needed);
+                }
+                K(ref _padRows, GemmFile, "pad_rows").Arg(0, k).Arg(1, n).Arg(2, b).Arg(3, offB).Arg(4, ldb).Arg(5, _paddedB)
+                    .Launch(n, k, 64, 1);
+                bSource = _paddedB;
+                offB = 0;
+            }
             K(ref _gemmNN, GemmFile, "sgemm_vec_nn")
-                .Arg(0, transA ? 1 : 0).Arg(1, m).Arg(2, n).Arg(3, k).Arg(4, alpha)
-                .Arg(5, a).Arg(6, offA).Arg(7, b).Arg(8, offB).Arg(9, beta).Arg(10, c).Arg(11, offC)
+                .Arg(0, transA ? 1 : 0).Arg(1, m).Arg(2, n).Arg(3, k).Arg(4, ldb).Arg(5, alpha)
+                .Arg(6, a).Arg(7, offA).Arg(8, bSource).Arg(9, offB).Arg(10, beta).Arg(11, c).Arg(12, offC)
                 .Launch((n + 15) / 16, (m + 3) / 4, 16, 4);
         }
         else if (GemmKernel == OpenCLGemmKernel.RegisterBlocked && !transA)

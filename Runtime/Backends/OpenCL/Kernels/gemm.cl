@@ -144,8 +144,9 @@ inline void store16(__global float* c, float8 lo, float8 hi, int valid, float al
     for (int j = 0; j < valid; j++) c[j] = beta == 0.0f ? alpha * v[j] : alpha * v[j] + beta * c[j];
 }
 
-// op(B) = B (K×N, contiguous along n); op(A) = A (M×K) or Aᵀ (A stored K×M). Work-item (x, y): rows 4y.., columns 16x...
-__kernel void sgemm_vec_nn(int transA, int M, int N, int K, float alpha,
+// op(B) = B (K×N, rows ldb apart, contiguous along n); op(A) = A (M×K) or Aᵀ (A stored K×M). Work-item (x, y): rows 4y..,
+// columns 16x...
+__kernel void sgemm_vec_nn(int transA, int M, int N, int K, int ldb, float alpha,
     __global const float* A, int offA, __global const float* B, int offB, float beta, __global float* C, int offC)
 {
     const int n0 = get_global_id(0) * 16;
@@ -162,7 +163,7 @@ __kernel void sgemm_vec_nn(int transA, int M, int N, int K, float alpha,
         __global const float* a0 = A + (long)m0 * K;
         for (int k = 0; k < K; k++)
         {
-            __global const float* bk = B + (long)k * N + n0;
+            __global const float* bk = B + (long)k * ldb + n0;
             float8 b0 = vload8(0, bk), b1 = vload8(0, bk + 8);
             float x0 = a0[k], x1 = a0[K + k], x2 = a0[2 * K + k], x3 = a0[3 * K + k];
             c00 = mad((float8)(x0), b0, c00); c01 = mad((float8)(x0), b1, c01);
@@ -175,7 +176,7 @@ __kernel void sgemm_vec_nn(int transA, int M, int N, int K, float alpha,
     {
         for (int k = 0; k < K; k++)
         {
-            __global const float* bk = B + (long)k * N + n0;
+            __global const float* bk = B + (long)k * ldb + n0;
             float8 b0 = vload8(0, bk), b1 = vload8(0, bk + 8);
             float4 x = vload4(0, A + (long)k * M + m0);
             c00 = mad((float8)(x.s0), b0, c00); c01 = mad((float8)(x.s0), b1, c01);
@@ -189,7 +190,7 @@ __kernel void sgemm_vec_nn(int transA, int M, int N, int K, float alpha,
         for (int k = 0; k < K; k++)
         {
             float8 b0, b1;
-            load16(B + (long)k * N + n0, cols, &b0, &b1);
+            load16(B + (long)k * ldb + n0, cols, &b0, &b1);
             float x[4];
             for (int i = 0; i < 4; i++)
                 x[i] = i < rows ? (transA ? A[(long)k * M + m0 + i] : A[(long)(m0 + i) * K + k]) : 0.0f;
@@ -246,4 +247,13 @@ __kernel void sgemm_vec_nt(int M, int N, int K, float alpha,
             float v = r[i * 4 + j];
             C[idx] = beta == 0.0f ? alpha * v : alpha * v + beta * C[idx];
         }
+}
+
+// dst[r·ldDst + c] = src[offSrc + r·cols + c]: re-lays B out with padded rows before sgemm_vec_nn. Rows a multiple of
+// 4 KiB apart map to the same L1 sets, so the 16-column strip each work-item streams would evict itself (n = 1024 runs
+// at half speed without this).
+__kernel void pad_rows(int rows, int cols, __global const float* src, int offSrc, int ldDst, __global float* dst)
+{
+    int c = get_global_id(0), r = get_global_id(1);
+    if (r < rows && c < cols) dst[(long)r * ldDst + c] = src[offSrc + (long)r * cols + c];
 }
