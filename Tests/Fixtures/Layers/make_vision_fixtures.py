@@ -114,8 +114,11 @@ def lstm_case(name, t_len, n, inp, hidden, expose, cont):
     w_hc = caffe_gates(lstm.weight_hh_l0.detach(), hidden).clone().requires_grad_(True)
     b_c = caffe_gates((lstm.bias_ih_l0 + lstm.bias_hh_l0).detach(), hidden).clone().requires_grad_(True)
     y, h_t, c_t = lstm_manual(x, cont_t, w_xc, b_c, w_hc, h0[0], c0[0], hidden)
-    if all(v == 1 for v in cont[0] + sum(cont[1:], [])) or (not expose and all(v == 1 for v in sum(cont[1:], []))):
-        # Without resets after the start, the recurrence must agree with torch's own LSTM.
+    no_reset_after_start = all(v == 1 for row in cont[1:] for v in row)
+    state_used_at_start = expose and any(v != 1 for v in cont[0])
+    if no_reset_after_start and not state_used_at_start:
+        # Without resets (a zero initial state makes the first step's cont irrelevant), the recurrence must agree
+        # with torch's own LSTM.
         y_ref, (h_ref, c_ref) = lstm(x, (h0, c0))
         assert torch.allclose(y, y_ref, atol=1e-12), "manual LSTM disagrees with torch.nn.LSTM"
         assert torch.allclose(c_t, c_ref[0], atol=1e-12)
