@@ -190,7 +190,8 @@ public sealed unsafe class WorkerPool : IDisposable
     private void WorkerLoop(int index)
     {
         var wake = _wake[index];
-        int seen = Volatile.Read(ref _generation);
+        // Not read from _generation: a loop or Dispose issued before this thread first runs must still be seen as new.
+        int seen = 0;
         while (true)
         {
             if (Volatile.Read(ref _generation) == seen)
