@@ -13,7 +13,7 @@ public class SgemmTests
     [
         (1, 1, 1), (1, 7, 17), (7, 1, 17), (17, 33, 1), (33, 17, 65), (65, 127, 33), (127, 65, 7), (2, 3, 4),
         (6, 32, 256), (12, 64, 300), (13, 33, 257), (5, 31, 513), (100, 70, 10), (1, 127, 65), (127, 1, 65),
-        (64, 64, 64), (97, 98, 99), (130, 150, 270), (300, 40, 20), (7, 200, 9), (1, 300, 600), (300, 1, 600),
+        (64, 64, 64), (97, 98, 99), (130, 150, 270), (300, 40, 20), (7, 200, 9), (1, 300, 600), (300, 1, 600), (1, 700, 400), (700, 1, 400),
     ];
 
     private static readonly string[] Paths = [nameof(SgemmPath.Auto), nameof(SgemmPath.Avx512), nameof(SgemmPath.Avx2), nameof(SgemmPath.Portable)];
@@ -98,7 +98,7 @@ public class SgemmTests
         var random = new Random(77);
         using var one = new WorkerPool(1);
         using var three = new WorkerPool(3);
-        foreach (var (m, n, k, transA, transB) in new[] { (257, 311, 263, false, false), (600, 129, 700, true, false), (97, 1000, 300, false, true), (333, 333, 33, true, true) })
+        foreach (var (m, n, k, transA, transB) in new[] { (257, 311, 263, false, false), (600, 129, 700, true, false), (97, 1000, 300, false, true), (333, 333, 33, true, true), (1, 3000, 300, false, false), (1, 1500, 400, true, true), (2000, 1, 300, false, false), (900, 1, 500, true, true) })
         {
             var a = SgemmReference.Random(m * k, random);
             var b = SgemmReference.Random(k * n, random);

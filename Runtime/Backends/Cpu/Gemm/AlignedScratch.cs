@@ -33,16 +33,14 @@ internal sealed unsafe class AlignedScratch
     }
 }
 
-/// <summary>Per-thread scratch for SGEMM: packed panels of A and B and a vector for the GEMV paths.</summary>
+/// <summary>Per-thread scratch for SGEMM: packed panels of A and B and a contiguous copy of a strided vector for the GEMV paths.</summary>
 internal static class GemmScratch
 {
     [ThreadStatic] private static AlignedScratch? _packedA;
     [ThreadStatic] private static AlignedScratch? _packedB;
     [ThreadStatic] private static AlignedScratch? _vector;
-    [ThreadStatic] private static AlignedScratch? _result;
 
     public static AlignedScratch PackedA => _packedA ??= new AlignedScratch();
     public static AlignedScratch PackedB => _packedB ??= new AlignedScratch();
     public static AlignedScratch Vector => _vector ??= new AlignedScratch();
-    public static AlignedScratch Result => _result ??= new AlignedScratch();
 }

@@ -14,9 +14,10 @@ namespace Engine.Backends.Cpu;
 /// </remarks>
 internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroKernel
 {
-    internal const int KC = 256;
-    internal const int MC = 144;
-    internal const int NC = 4096;
+    // Block sizes. Settable only so tuning probes can sweep them in one process; nothing in the library changes them.
+    internal static int KC = 256;
+    internal static int MC = 144;
+    internal static int NC = 4096;
     private const int PanelsPerPackTask = 8;
 
     public static void Run(ref GemmProblem problem, WorkerPool? pool)

@@ -11,40 +11,76 @@ namespace Engine.Backends.Cpu;
 /// </summary>
 internal static unsafe class Gemv
 {
-    public static void Run(ref GemmProblem p, SgemmPath path)
+    // Outputs per parallel task: a multiple of the 32-wide vector block, so the split never moves an element into tail code.
+    private const int OutputsPerTask = 256;
+
+    public static void Run(ref GemmProblem p, SgemmPath path, WorkerPool? pool)
     {
-        bool vector = path != SgemmPath.Portable;
-        int k = p.K;
-        int count;
-        nint outStride;
-        float* result;
+        var body = new Body { Vector = path != SgemmPath.Portable, K = p.K, Alpha = p.Alpha, Beta = p.Beta, C = p.C };
         if (p.M == 1)
         {
-            count = p.N;
-            outStride = 1;
-            result = GemmScratch.Result.Get(count);
+            body.Count = p.N;
+            body.OutStride = 1;
             float* w = p.A;
             nint ws = p.TransA ? p.Lda : 1;
-            if (!p.TransB) RowCombination(w, ws, p.B, p.Ldb, k, count, result, vector);
-            else Dots(p.B, p.Ldb, count, Contiguous(w, ws, k), k, result, vector);
+            body.RowsOfMatrix = !p.TransB;
+            body.Matrix = p.B;
+            body.Ld = p.Ldb;
+            body.Weights = body.RowsOfMatrix ? w : Contiguous(w, ws, p.K);
+            body.WeightStride = body.RowsOfMatrix ? ws : 1;
         }
         else
         {
-            count = p.M;
-            outStride = p.Ldc;
-            result = GemmScratch.Result.Get(count);
+            body.Count = p.M;
+            body.OutStride = p.Ldc;
             float* v = p.B;
             nint vs = p.TransB ? 1 : p.Ldb;
-            if (p.TransA) RowCombination(v, vs, p.A, p.Lda, k, count, result, vector);
-            else Dots(p.A, p.Lda, count, Contiguous(v, vs, k), k, result, vector);
+            body.RowsOfMatrix = p.TransA;
+            body.Matrix = p.A;
+            body.Ld = p.Lda;
+            body.Weights = body.RowsOfMatrix ? v : Contiguous(v, vs, p.K);
+            body.WeightStride = body.RowsOfMatrix ? vs : 1;
         }
 
-        float alpha = p.Alpha, beta = p.Beta;
-        float* c = p.C;
-        if (beta == 0f)
-            for (int i = 0; i < count; i++) c[i * outStride] = alpha * result[i];
+        int tasks = (body.Count + OutputsPerTask - 1) / OutputsPerTask;
+        if (pool is null || tasks == 1)
+        {
+            body.Chunk = body.Count;
+            body.Invoke(0);
+        }
         else
-            for (int i = 0; i < count; i++) c[i * outStride] = MathF.FusedMultiplyAdd(alpha, result[i], beta * c[i * outStride]);
+        {
+            body.Chunk = OutputsPerTask;
+            pool.For(tasks, ref body);
+        }
+    }
+
+    private struct Body : IParallelBody
+    {
+        public bool Vector, RowsOfMatrix;
+        public int K, Count, Chunk;
+        public float Alpha, Beta;
+        public float* Matrix, Weights, C;
+        public nint Ld, WeightStride, OutStride;
+
+        public readonly void Invoke(int index)
+        {
+            int first = index * Chunk, count = Math.Min(Chunk, Count - first);
+            // Results pass through a stack buffer so the epilogue can handle a strided C and beta in one place.
+            const int Block = OutputsPerTask;
+            float* buffer = stackalloc float[Block];
+            for (int start = first; start < first + count; start += Block)
+            {
+                int len = Math.Min(Block, first + count - start);
+                if (RowsOfMatrix) RowCombination(Weights, WeightStride, Matrix + start, Ld, K, len, buffer, Vector);
+                else Dots(Matrix + start * Ld, Ld, len, Weights, K, buffer, Vector);
+                float* c = C + start * OutStride;
+                if (Beta == 0f)
+                    for (int i = 0; i < len; i++) c[i * OutStride] = Alpha * buffer[i];
+                else
+                    for (int i = 0; i < len; i++) c[i * OutStride] = MathF.FusedMultiplyAdd(Alpha, buffer[i], Beta * c[i * OutStride]);
+            }
+        }
     }
 
     private static float* Contiguous(float* v, nint stride, int length)

@@ -14,6 +14,9 @@ public static unsafe class Sgemm
     /// <summary>Products with fewer multiply-adds than this run on the calling thread only: waking a worker costs more.</summary>
     internal const long ParallelThreshold = 96L * 96 * 96;
 
+    /// <summary>The same for the memory-bound m = 1 and n = 1 shapes, which gain from a second thread only on large matrices.</summary>
+    internal const long GemvParallelThreshold = 1L << 18;
+
     /// <summary>
     /// C = alpha * op(A) * op(B) + beta * C. op(A) is m×k, op(B) is k×n and C is m×n, all row-major.
     /// </summary>
@@ -58,13 +61,14 @@ public static unsafe class Sgemm
                 A = pa, B = pb, C = pc, Lda = lda, Ldb = ldb, Ldc = ldc,
             };
             var path = SgemmPathSelector.Current;
+            pool ??= WorkerPool.Shared;
+            bool big = pool.ThreadCount > 1 && (long)m * n * k >= ((m == 1 || n == 1) ? GemvParallelThreshold : ParallelThreshold);
+            var threads = big ? pool : null;
             if (m == 1 || n == 1)
             {
-                Gemv.Run(ref problem, path);
+                Gemv.Run(ref problem, path, threads);
                 return;
             }
-            pool ??= WorkerPool.Shared;
-            var threads = pool.ThreadCount > 1 && (long)m * n * k >= ParallelThreshold ? pool : null;
             switch (path)
             {
                 case SgemmPath.Avx512: GemmDriver<MicroKernel6x32Avx512>.Run(ref problem, threads); break;
