@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Backends.Cpu;
 
@@ -27,6 +28,11 @@ internal static unsafe class PanelPacker
         }
 
         // op(A)[i, p] = a[i * lda + p]: read each row contiguously, write it with stride MR inside the panel.
+        int done = 0;
+        if (mr == 6 && rows == 6 && Sse.IsSupported) done = PackSixRows(dst, a + (nint)i0 * lda + p0, lda, kc);
+        dst += done * mr;
+        p0 += done;
+        kc -= done;
         for (int i = 0; i < mr; i++)
         {
             float* d = dst + i;
@@ -40,6 +46,41 @@ internal static unsafe class PanelPacker
                 for (int p = 0; p < kc; p++) d[p * mr] = 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// Transposes six full rows four k steps at a time with 4×4 shuffles (rows 0-3) and pair interleaves (rows 4-5): half the
+    /// instructions of the element-by-element loop, which shows at n = 256 where packing is a tenth of the work.
+    /// </summary>
+    /// <returns>How many k steps were packed; the caller packs the rest.</returns>
+    private static int PackSixRows(float* dst, float* src, nint lda, int kc)
+    {
+        float* s0 = src, s1 = src + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4, dst += 24)
+        {
+            var r0 = Vector128.Load(s0 + p);
+            var r1 = Vector128.Load(s1 + p);
+            var r2 = Vector128.Load(s2 + p);
+            var r3 = Vector128.Load(s3 + p);
+            var r4 = Vector128.Load(s4 + p);
+            var r5 = Vector128.Load(s5 + p);
+            var t0 = Sse.UnpackLow(r0, r1);  // r0p0 r1p0 r0p1 r1p1
+            var t1 = Sse.UnpackLow(r2, r3);  // r2p0 r3p0 r2p1 r3p1
+            var t2 = Sse.UnpackHigh(r0, r1); // r0p2 r1p2 r0p3 r1p3
+            var t3 = Sse.UnpackHigh(r2, r3); // r2p2 r3p2 r2p3 r3p3
+            var u0 = Sse.UnpackLow(r4, r5);  // r4p0 r5p0 r4p1 r5p1
+            var u1 = Sse.UnpackHigh(r4, r5); // r4p2 r5p2 r4p3 r5p3
+            Vector128.Store(Sse.MoveLowToHigh(t0, t1), dst);
+            Vector64.Store(u0.GetLower(), dst + 4);
+            Vector128.Store(Sse.MoveHighToLow(t1, t0), dst + 6);
+            Vector64.Store(u0.GetUpper(), dst + 10);
+            Vector128.Store(Sse.MoveLowToHigh(t2, t3), dst + 12);
+            Vector64.Store(u1.GetLower(), dst + 16);
+            Vector128.Store(Sse.MoveHighToLow(t3, t2), dst + 18);
+            Vector64.Store(u1.GetUpper(), dst + 22);
+        }
+        return p;
     }
 
     /// <summary>Packs depth [p0, p0 + kc) × columns [j0, j0 + cols) of op(B) into one kc×NR panel.</summary>
