@@ -69,6 +69,21 @@ public class WorkerPoolTests
         Assert.That(sum, Is.EqualTo(4950));
     }
 
+    [TestCase(2)]
+    [TestCase(3)]
+    public unsafe void ManyShortLoopsInARowStayCorrect(int threads)
+    {
+        // Short loops race the caller closing a loop against workers still waking up for it.
+        using var pool = new WorkerPool(threads);
+        var hits = new int[3];
+        fixed (int* p = hits)
+        {
+            var body = new CountingBody { Hits = p };
+            for (int i = 0; i < 20_000; i++) pool.For(1 + i % 3, ref body);
+        }
+        Assert.That(hits, Is.EqualTo(new[] { 20_000, 13_333, 6_666 }));
+    }
+
     [Test]
     public void CallingThreadTakesPart()
     {

@@ -33,7 +33,9 @@ public sealed unsafe class WorkerPool : IDisposable
     private int _count;
     private int _chunk;
     private int _next;
-    private int _pending;
+    // Workers inside the current loop, plus Closed once the caller has finished its own share: late workers then stay out.
+    private int _active;
+    private const int Closed = 1 << 30;
     private int _generation;
     private int _busy;
     private volatile bool _disposed;
@@ -118,13 +120,14 @@ public sealed unsafe class WorkerPool : IDisposable
             _chunk = Math.Max(1, count / (ThreadCount * 8));
             _next = 0;
             _error = null;
-            _pending = _threads.Length;
             _done.Reset();
+            Volatile.Write(ref _active, 0);
             Volatile.Write(ref _generation, _generation + 1);
             for (int w = 0; w < _wake.Length; w++) _wake[w].Set();
 
             RunShare();
-            _done.Wait();
+            // A worker still waking up has nothing left to do: close the loop and wait only for workers already inside it.
+            if ((Interlocked.Or(ref _active, Closed) & ~Closed) != 0) _done.Wait();
         }
         finally
         {
@@ -208,8 +211,19 @@ public sealed unsafe class WorkerPool : IDisposable
             }
             seen = Volatile.Read(ref _generation);
             if (_disposed) return;
+            if (!TryEnter()) continue;
             RunShare();
-            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+            if (Interlocked.Decrement(ref _active) == Closed) _done.Set();
+        }
+    }
+
+    private bool TryEnter()
+    {
+        while (true)
+        {
+            int active = Volatile.Read(ref _active);
+            if ((active & Closed) != 0) return false;
+            if (Interlocked.CompareExchange(ref _active, active + 1, active) == active) return true;
         }
     }
 
