@@ -26,12 +26,12 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         int m = problem.M, n = problem.N, k = problem.K;
         int kBlocks = (k + KC - 1) / KC;
         int kcStep = (k + kBlocks - 1) / kBlocks;
-        int mBlocks = (m + MC - 1) / MC;
-        int mcStep = RoundUp((m + mBlocks - 1) / mBlocks, mr);
-        mBlocks = (m + mcStep - 1) / mcStep;
         int mPanels = (m + mr - 1) / mr;
         int threads = pool?.ThreadCount ?? 1;
-
+        // Row blocks are whole A panels spread evenly; with several threads their count is a multiple of the thread count so
+        // every thread gets the same amount of work between the barriers of consecutive KC slices.
+        int mBlocks = (m + MC - 1) / MC;
+        if (threads > 1) mBlocks = Math.Min(mPanels, (mBlocks + threads - 1) / threads * threads);
         var body = new Body
         {
             Problem = problem,
@@ -39,7 +39,6 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             PackedB = GemmScratch.PackedB.Get((long)RoundUp(Math.Min(n, NC), nr) * kcStep),
             MPanels = mPanels,
             MBlocks = mBlocks,
-            McStep = mcStep,
         };
 
         for (int jc = 0; jc < n; jc += NC)
@@ -49,8 +48,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             body.Jc = jc;
             body.Nc = nc;
             body.NPanels = nPanels;
-            // Enough tasks for every thread to get about two, so the dynamic schedule can even out ragged blocks.
-            int nChunks = threads == 1 ? 1 : Math.Clamp((2 * threads + mBlocks - 1) / mBlocks, 1, nPanels);
+            // Too few row panels for every thread: split the columns too.
+            int nChunks = mBlocks >= threads ? 1 : Math.Min(threads, nPanels);
             body.ChunkPanels = (nPanels + nChunks - 1) / nChunks;
             body.NChunks = (nPanels + body.ChunkPanels - 1) / body.ChunkPanels;
             body.PackBTasks = (nPanels + PanelsPerPackTask - 1) / PanelsPerPackTask;
@@ -78,7 +77,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     {
         public GemmProblem Problem;
         public float* PackedA, PackedB;
-        public int MPanels, MBlocks, McStep;
+        public int MPanels, MBlocks;
         public int Jc, Nc, NPanels, ChunkPanels, NChunks, PackBTasks;
         public int Pc, Kc;
         public float BetaNow;
@@ -120,7 +119,8 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         {
             int mr = TKernel.MR, nr = TKernel.NR;
             int mb = task / NChunks, nb = task - mb * NChunks;
-            int i0 = mb * McStep, i1 = Math.Min(Problem.M, i0 + McStep);
+            int i0 = (int)((long)mb * MPanels / MBlocks) * mr;
+            int i1 = Math.Min(Problem.M, (int)((long)(mb + 1) * MPanels / MBlocks) * mr);
             int jp0 = nb * ChunkPanels, jp1 = Math.Min(NPanels, jp0 + ChunkPanels);
             nint kc = Kc, ldc = Problem.Ldc;
             float alpha = Problem.Alpha, beta = BetaNow;
