@@ -17,6 +17,12 @@ internal readonly unsafe struct MicroKernel12x32Avx512 : IMicroKernel
     public static void Run(nint kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+        // Pull the C tile toward L1 while the k loop runs; its rows are a full leading dimension apart and often miss.
+        for (int r = 0; r < 12; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 31);
+        }
         for (nint p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);

@@ -18,6 +18,12 @@ internal readonly unsafe struct MicroKernel6x16Avx2 : IMicroKernel
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Pull the C tile toward L1 while the k loop runs; its rows are a full leading dimension apart and often miss.
+        for (int r = 0; r < 6; r++)
+        {
+            Sse.Prefetch0(c + r * ldc);
+            Sse.Prefetch0(c + r * ldc + 15);
+        }
         for (nint p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);

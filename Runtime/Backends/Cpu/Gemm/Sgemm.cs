@@ -12,7 +12,7 @@ namespace Engine.Backends.Cpu;
 public static unsafe class Sgemm
 {
     /// <summary>Products with fewer multiply-adds than this run on the calling thread only: waking a worker costs more.</summary>
-    internal const long ParallelThreshold = 96L * 96 * 96;
+    internal const long ParallelThreshold = 128L * 128 * 128;
 
     /// <summary>The same for the memory-bound m = 1 and n = 1 shapes, which gain from a second thread only on large matrices.</summary>
     internal const long GemvParallelThreshold = 1L << 18;
