@@ -12,6 +12,7 @@ namespace Engine.Backends.Cpu;
 internal static unsafe class PanelPacker
 {
     /// <summary>Packs rows [i0, i0 + rows) × depth [p0, p0 + kc) of op(A) into one MR×kc panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* dst, float* a, nint lda, bool transA, int i0, int rows, int p0, int kc, int mr)
     {
         if (transA)
@@ -53,6 +54,7 @@ internal static unsafe class PanelPacker
     /// instructions of the element-by-element loop, which shows at n = 256 where packing is a tenth of the work.
     /// </summary>
     /// <returns>How many k steps were packed; the caller packs the rest.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int PackSixRows(float* dst, float* src, nint lda, int kc)
     {
         float* s0 = src, s1 = src + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
@@ -84,6 +86,7 @@ internal static unsafe class PanelPacker
     }
 
     /// <summary>Packs depth [p0, p0 + kc) × columns [j0, j0 + cols) of op(B) into one kc×NR panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* dst, float* b, nint ldb, bool transB, int p0, int kc, int j0, int cols, int nr)
     {
         if (!transB)
