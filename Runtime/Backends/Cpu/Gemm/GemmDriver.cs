@@ -48,8 +48,9 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             body.Jc = jc;
             body.Nc = nc;
             body.NPanels = nPanels;
-            // Too few row panels for every thread: split the columns too.
-            int nChunks = mBlocks >= threads ? 1 : Math.Min(threads, nPanels);
+            // Few row blocks: split the columns too, so a thread that starts late (woken from sleep, preempted) can be covered by
+            // the others through the dynamic schedule instead of holding up the barrier with a whole block.
+            int nChunks = threads == 1 || mBlocks >= 2 * threads ? 1 : Math.Min(nPanels, (2 * threads + mBlocks - 1) / mBlocks);
             body.ChunkPanels = (nPanels + nChunks - 1) / nChunks;
             body.NChunks = (nPanels + body.ChunkPanels - 1) / body.ChunkPanels;
             body.PackBTasks = (nPanels + PanelsPerPackTask - 1) / PanelsPerPackTask;
