@@ -17,5 +17,5 @@ internal sealed record ComparisonRow(string Measure, double Engine, double Refer
     public double Ratio => HigherIsBetter ? Engine / Reference : Reference / Engine;
 }
 
-/// <summary>Knobs shared by all comparisons.</summary>
-internal sealed record BenchmarkSettings(int Rounds, double SecondsPerSample);
+/// <summary>Knobs shared by all comparisons. CpuTime: time single-threaded measures by process CPU time (for loaded machines).</summary>
+internal sealed record BenchmarkSettings(int Rounds, double SecondsPerSample, bool CpuTime);

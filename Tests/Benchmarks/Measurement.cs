@@ -5,20 +5,26 @@ namespace Engine.Benchmarks;
 /// <summary>Timing helpers: repeat an action for a minimum duration, summarise samples by their median.</summary>
 internal static class Measurement
 {
-    /// <summary>Runs <paramref name="action"/> until at least <paramref name="seconds"/> have passed; returns seconds per run.</summary>
-    public static double SecondsPerRun(Action action, double seconds)
+    /// <summary>
+    /// Runs <paramref name="action"/> until at least <paramref name="seconds"/> have passed; returns seconds per run. With
+    /// <paramref name="cpuTime"/> the clock is the process's CPU time, which on a machine shared with other jobs measures a
+    /// single-threaded workload without the time it spent descheduled (meaningless for multi-threaded ones: spinning counts).
+    /// </summary>
+    public static double SecondsPerRun(Action action, double seconds, bool cpuTime = false)
     {
-        long budget = (long)(seconds * Stopwatch.Frequency);
+        double start = Now(cpuTime), elapsed;
         int runs = 0;
-        long start = Stopwatch.GetTimestamp(), elapsed;
         do
         {
             action();
             runs++;
-            elapsed = Stopwatch.GetTimestamp() - start;
-        } while (elapsed < budget);
-        return (double)elapsed / Stopwatch.Frequency / runs;
+            elapsed = Now(cpuTime) - start;
+        } while (elapsed < seconds);
+        return elapsed / runs;
     }
+
+    private static double Now(bool cpuTime) =>
+        cpuTime ? Environment.CpuUsage.TotalTime.TotalSeconds : (double)Stopwatch.GetTimestamp() / Stopwatch.Frequency;
 
     public static double Median(IEnumerable<double> samples)
     {
