@@ -109,6 +109,15 @@ internal static unsafe class PanelPacker
         }
 
         // op(B)[p, j] = b[j * ldb + p]: read each column of op(B) contiguously, write it with stride NR.
+        int done = 0;
+        if (cols == nr && nr % 8 == 0 && Avx.IsSupported)
+        {
+            for (int j = 0; j < nr; j += 8)
+                done = Transpose8Columns(dst + j, nr, b + (nint)(j0 + j) * ldb + p0, ldb, kc);
+        }
+        dst += done * nr;
+        p0 += done;
+        kc -= done;
         for (int j = 0; j < nr; j++)
         {
             float* d = dst + j;
@@ -122,5 +131,47 @@ internal static unsafe class PanelPacker
                 for (int p = 0; p < kc; p++) d[p * nr] = 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// Writes dst[p * nr + c] = src[c * lds + p] for eight columns c, eight k steps at a time, with the AVX 8×8 transpose
+    /// (unpack, shuffle, lane permute): the transposed-B case of every fully connected layer, where copying element by
+    /// element costs as much as a third of the multiply at batch 64.
+    /// </summary>
+    /// <returns>How many k steps were written; the caller writes the rest.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Transpose8Columns(float* dst, nint nr, float* src, nint lds, int kc)
+    {
+        int p = 0;
+        for (; p + 8 <= kc; p += 8)
+        {
+            float* s = src + p;
+            var t0 = Avx.UnpackLow(Avx.LoadVector256(s), Avx.LoadVector256(s + lds));
+            var t1 = Avx.UnpackHigh(Avx.LoadVector256(s), Avx.LoadVector256(s + lds));
+            var t2 = Avx.UnpackLow(Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds));
+            var t3 = Avx.UnpackHigh(Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds));
+            var t4 = Avx.UnpackLow(Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds));
+            var t5 = Avx.UnpackHigh(Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds));
+            var t6 = Avx.UnpackLow(Avx.LoadVector256(s + 6 * lds), Avx.LoadVector256(s + 7 * lds));
+            var t7 = Avx.UnpackHigh(Avx.LoadVector256(s + 6 * lds), Avx.LoadVector256(s + 7 * lds));
+            var u0 = Avx.Shuffle(t0, t2, 0x44);
+            var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44);
+            var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            var u4 = Avx.Shuffle(t4, t6, 0x44);
+            var u5 = Avx.Shuffle(t4, t6, 0xEE);
+            var u6 = Avx.Shuffle(t5, t7, 0x44);
+            var u7 = Avx.Shuffle(t5, t7, 0xEE);
+            float* d = dst + p * nr;
+            Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+            Avx.Store(d + nr, Avx.Permute2x128(u1, u5, 0x20));
+            Avx.Store(d + 2 * nr, Avx.Permute2x128(u2, u6, 0x20));
+            Avx.Store(d + 3 * nr, Avx.Permute2x128(u3, u7, 0x20));
+            Avx.Store(d + 4 * nr, Avx.Permute2x128(u0, u4, 0x31));
+            Avx.Store(d + 5 * nr, Avx.Permute2x128(u1, u5, 0x31));
+            Avx.Store(d + 6 * nr, Avx.Permute2x128(u2, u6, 0x31));
+            Avx.Store(d + 7 * nr, Avx.Permute2x128(u3, u7, 0x31));
+        }
+        return p;
     }
 }
