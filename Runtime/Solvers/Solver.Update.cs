@@ -14,6 +14,17 @@ public abstract partial class Solver
     }
 
     /// <summary>
+    /// Applies the gradients currently in the learnable parameters' diffs as one training iteration's update (rate,
+    /// clipping, iter_size normalisation, regularisation, update rule, data −= step) and advances <see cref="Iter"/>.
+    /// For code that computes its own gradients (e.g. inside a simulation) instead of calling <see cref="Step"/>.
+    /// </summary>
+    public void ApplyGradients()
+    {
+        ApplyUpdate(display: false);
+        Iter++;
+    }
+
+    /// <summary>
     /// Turns the accumulated gradients into update steps and applies them: rate from the policy, clip (before the
     /// iter_size normalisation), then per parameter normalise, regularise and the rule's update value; finally
     /// data −= diff.
