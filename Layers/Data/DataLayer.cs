@@ -53,6 +53,18 @@ public sealed class DataLayer : Layer, ISeekableData
     }
 
     /// <inheritdoc />
+    public ulong StreamSeed
+    {
+        get => _seed;
+        set
+        {
+            _prefetcher?.Stop();
+            _seed = value;
+            _permutationEpoch = -1;
+        }
+    }
+
+    /// <inheritdoc />
     public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         DataParameter p = Param.DataParam ?? throw Error("needs data_param { source: ... batch_size: ... }.");

@@ -11,4 +11,10 @@ public interface ISeekableData
 
     /// <summary>Makes the next batch start at <paramref name="position"/>; samples prefetched beyond it are discarded.</summary>
     void Seek(long position);
+
+    /// <summary>
+    /// Seed of the stream's shuffling and random transforms (drawn from the net's generator at setup). Setting it
+    /// discards prefetched samples; a snapshot stores it so a resume reads the same stream whatever the new run's seed.
+    /// </summary>
+    ulong StreamSeed { get; set; }
 }

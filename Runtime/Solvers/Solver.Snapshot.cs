@@ -62,7 +62,7 @@ public abstract partial class Solver
             {
                 if (layer is ISeekableData data)
                 {
-                    state.DataPosition.Add(new DataLayerPosition { Net = n, Layer = layer.Name, Position = data.Position });
+                    state.DataPosition.Add(new DataLayerPosition { Net = n, Layer = layer.Name, Position = data.Position, StreamSeed = data.StreamSeed });
                 }
             }
         }
@@ -134,6 +134,10 @@ public abstract partial class Solver
         {
             if (position.Net < nets.Count && nets[position.Net].HasLayer(position.Layer) && nets[position.Net].GetLayer(position.Layer) is ISeekableData data)
             {
+                if (position.HasStreamSeed)
+                {
+                    data.StreamSeed = position.StreamSeed;
+                }
                 data.Seek(position.Position);
             }
             else
