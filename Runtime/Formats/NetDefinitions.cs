@@ -12,13 +12,13 @@ public static class NetDefinitions
     /// <param name="path">A <c>.prototxt</c> file (V0, V1 or V2 layout).</param>
     /// <param name="warnings">Receives upgrade notes about fields that could not be carried over.</param>
     /// <exception cref="PrototxtException">The text is malformed.</exception>
-    /// <exception cref="NetUpgradeException">The definition cannot be upgraded; the message starts with the path.</exception>
+    /// <exception cref="NetDefinitionException">The definition cannot be upgraded; the message starts with the path.</exception>
     public static NetParameter LoadNet(string path, IList<string>? warnings = null)
         => ParseNet(File.ReadAllText(path), path, warnings);
 
     /// <summary>Parses and upgrades a net definition held in memory.</summary>
     /// <exception cref="PrototxtException">The text is malformed.</exception>
-    /// <exception cref="NetUpgradeException">The definition cannot be upgraded.</exception>
+    /// <exception cref="NetDefinitionException">The definition cannot be upgraded.</exception>
     public static NetParameter ParseNet(string text, string fileName = Prototxt.StringSource, IList<string>? warnings = null)
     {
         var net = Prototxt.Parse<NetParameter>(text, fileName);
@@ -32,7 +32,7 @@ public static class NetDefinitions
     /// <see cref="SolverUpgrader.UpgradeSnapshotPrefix"/>).
     /// </summary>
     /// <exception cref="PrototxtException">The text is malformed.</exception>
-    /// <exception cref="NetUpgradeException">The definition cannot be upgraded; the message starts with the path.</exception>
+    /// <exception cref="NetDefinitionException">The definition cannot be upgraded; the message starts with the path.</exception>
     public static SolverParameter LoadSolver(string path, IList<string>? warnings = null)
     {
         var solver = ParseSolver(File.ReadAllText(path), path, warnings);
@@ -42,7 +42,7 @@ public static class NetDefinitions
 
     /// <summary>Parses and upgrades a solver definition held in memory (the snapshot prefix is left as written).</summary>
     /// <exception cref="PrototxtException">The text is malformed.</exception>
-    /// <exception cref="NetUpgradeException">The definition cannot be upgraded.</exception>
+    /// <exception cref="NetDefinitionException">The definition cannot be upgraded.</exception>
     public static SolverParameter ParseSolver(string text, string fileName = Prototxt.StringSource, IList<string>? warnings = null)
     {
         var solver = Prototxt.Parse<SolverParameter>(text, fileName);
@@ -50,9 +50,9 @@ public static class NetDefinitions
         {
             SolverUpgrader.Upgrade(solver, warnings);
         }
-        catch (NetUpgradeException e)
+        catch (NetDefinitionException e)
         {
-            throw new NetUpgradeException($"{fileName}: {e.Message}", e);
+            throw new NetDefinitionException($"{fileName}: {e.Message}", e);
         }
 
         return solver;
@@ -64,9 +64,9 @@ public static class NetDefinitions
         {
             NetUpgrader.Upgrade(net, warnings);
         }
-        catch (NetUpgradeException e)
+        catch (NetDefinitionException e)
         {
-            throw new NetUpgradeException($"{source}: {e.Message}", e);
+            throw new NetDefinitionException($"{source}: {e.Message}", e);
         }
     }
 }

@@ -13,7 +13,7 @@ public static class NetStateFilter
     /// A layer without rules is kept; with <c>include</c> rules it is kept iff any rule is met; with <c>exclude</c>
     /// rules it is dropped iff any rule is met.
     /// </summary>
-    /// <exception cref="NetUpgradeException">A layer specifies both include and exclude rules (the message names it).</exception>
+    /// <exception cref="NetDefinitionException">A layer specifies both include and exclude rules (the message names it).</exception>
     public static NetParameter Filter(NetParameter net, NetState state)
     {
         ArgumentNullException.ThrowIfNull(net);
@@ -32,14 +32,14 @@ public static class NetStateFilter
     }
 
     /// <summary>Whether <paramref name="layer"/> belongs to a net in <paramref name="state"/>.</summary>
-    /// <exception cref="NetUpgradeException">The layer specifies both include and exclude rules.</exception>
+    /// <exception cref="NetDefinitionException">The layer specifies both include and exclude rules.</exception>
     public static bool Applies(LayerParameter layer, NetState state)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(state);
         if (layer.Include.Count > 0 && layer.Exclude.Count > 0)
         {
-            throw new NetUpgradeException(
+            throw new NetDefinitionException(
                 $"layer '{layer.Name}' specifies both include and exclude rules; use one kind only");
         }
 

@@ -1,3 +1,4 @@
+using Engine.Formats;
 using Engine.Proto;
 
 namespace Engine;
@@ -17,7 +18,12 @@ public sealed partial class Net
             lp.Blobs.Clear();
             foreach (Blob blob in layer.Blobs)
             {
-                lp.Blobs.Add(BlobProtoConversion.ToProto(blob, includeDiff));
+                BlobProto proto = BlobProtoExtensions.Create(LongShape(blob), blob.Data);
+                if (includeDiff)
+                {
+                    proto.Diff.AddRange(blob.Diff.ToArray());
+                }
+                lp.Blobs.Add(proto);
             }
             result.Layer.Add(lp);
         }
@@ -46,14 +52,14 @@ public sealed partial class Net
             }
             for (int k = 0; k < source.Blobs.Count; k++)
             {
-                long[] shape = BlobProtoConversion.ShapeOf(source.Blobs[k]);
-                if (!BlobProtoConversion.ShapesMatch(shape, target.Blobs[k].Shape))
+                long[] shape = source.Blobs[k].GetShape();
+                if (!source.Blobs[k].ShapeMatches(LongShape(target.Blobs[k])))
                 {
                     throw new NetException(
                         $"Cannot copy weights into layer '{source.Name}' blob {k}: shape in the file is {string.Join(" ", shape)}, " +
                         $"in the net {Blob.Format(target.Blobs[k].Shape)}. Rename the layer to initialise it afresh.");
                 }
-                long count = BlobProtoConversion.ValueCount(source.Blobs[k]);
+                long count = source.Blobs[k].StoredDataCount();
                 if (count != target.Blobs[k].Count)
                 {
                     throw new NetException($"Cannot copy weights into layer '{source.Name}' blob {k}: the file holds {count} values for a blob of {target.Blobs[k].Count}.");
@@ -63,7 +69,17 @@ public sealed partial class Net
         }
         foreach ((Blob target, BlobProto source) in plan)
         {
-            BlobProtoConversion.CopyData(source, target.MutableData);
+            source.CopyDataTo(target.MutableData);
         }
+    }
+
+    private static long[] LongShape(Blob blob)
+    {
+        var shape = new long[blob.NumAxes];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            shape[i] = blob.Shape[i];
+        }
+        return shape;
     }
 }

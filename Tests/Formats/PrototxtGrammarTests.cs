@@ -226,3 +226,30 @@ public class PrototxtGrammarTests
         Assert.That(typeof(FormatException).IsAssignableFrom(typeof(PrototxtException)), Is.True);
     }
 }
+
+public class PrototxtLexicalEdgeTests
+{
+    [Test]
+    public void HashInsideStringIsNotAComment()
+    {
+        Assert.That(Prototxt.Parse<NetParameter>("name: \"a#b\" # real comment").Name, Is.EqualTo("a#b"));
+    }
+
+    [Test]
+    public void ByteOrderMarkAndCrLfAreAccepted()
+    {
+        var net = Prototxt.Parse<NetParameter>("\uFEFFname: 'x'\r\nforce_backward: true\r\n");
+        Assert.That((net.Name, net.ForceBackward), Is.EqualTo(("x", true)));
+        var ex = Assert.Throws<PrototxtException>(() => Prototxt.Parse<NetParameter>("\uFEFFname: 'x'\r\n  bogus: 1\r\n"))!;
+        Assert.That((ex.Line, ex.Column), Is.EqualTo((2, 3)));
+    }
+
+    [Test]
+    public void MergeOverwritesSingularAndAppendsRepeated()
+    {
+        var net = Prototxt.Parse<NetParameter>("name: 'a' input: 'x'");
+        Prototxt.Merge("name: 'b' input: 'y'", net);
+        Assert.That(net.Name, Is.EqualTo("b"));
+        Assert.That(net.Input, Is.EqualTo(new[] { "x", "y" }));
+    }
+}

@@ -31,8 +31,9 @@ public static class Prototxt
         => Parse<T>(File.ReadAllText(path), path);
 
     /// <summary>
-    /// Parses <paramref name="text"/> into an existing message. Fields already set count as set: giving a
-    /// non-repeated field again is an error, as in a single document.
+    /// Parses <paramref name="text"/> into an existing message, like protobuf's TextFormat::Merge: singular fields
+    /// given in the text replace values already set, repeated fields are appended to. Within the text itself a
+    /// non-repeated field may still appear only once.
     /// </summary>
     /// <exception cref="PrototxtException">The text is malformed.</exception>
     public static void Merge(string text, IMessage message, string fileName = StringSource)

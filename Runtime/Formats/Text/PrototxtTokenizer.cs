@@ -47,6 +47,11 @@ internal sealed class PrototxtTokenizer
     {
         _text = text;
         _file = file;
+        // A UTF-8 byte-order mark (left in place when text did not come through File.ReadAllText) is not content.
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            _pos = 1;
+        }
     }
 
     public string File => _file;

@@ -1,4 +1,3 @@
-using Engine.Proto;
 using LayerType = Engine.Proto.V1LayerParameter.Types.LayerType;
 
 namespace Engine.Formats;
@@ -9,7 +8,7 @@ public static class LegacyLayerTypes
     /// <summary>
     /// The V2 type string for a V1 layer enum value (NONE maps to the empty string).
     /// </summary>
-    /// <exception cref="NetUpgradeException">The value is not a known V1 layer type.</exception>
+    /// <exception cref="NetDefinitionException">The value is not a known V1 layer type.</exception>
     public static string V1ToV2(LayerType type) => type switch
     {
         LayerType.None => "",
@@ -52,7 +51,7 @@ public static class LegacyLayerTypes
         LayerType.Tanh => "TanH",
         LayerType.WindowData => "WindowData",
         LayerType.Threshold => "Threshold",
-        _ => throw new NetUpgradeException($"unknown V1 layer type {(int)type}"),
+        _ => throw new NetDefinitionException($"unknown V1 layer type {(int)type}"),
     };
 
     /// <summary>
@@ -95,6 +94,4 @@ public static class LegacyLayerTypes
         "im2col", "images", "infogain_loss", "innerproduct", "lrn", "multinomial_logistic_loss", "pool", "relu", "sigmoid",
         "softmax", "softmax_loss", "split", "tanh", "window_data",
     ];
-
-    internal static string V0TypeName(V1LayerParameter layer) => layer.Layer?.Type ?? "";
 }

@@ -23,14 +23,14 @@ public static class NetUpgrader
     /// <param name="net">The definition to rewrite.</param>
     /// <param name="warnings">Receives one line per field that could not be carried over (Caffe continues in that case too).</param>
     /// <returns>Whether anything changed.</returns>
-    /// <exception cref="NetUpgradeException">The definition is inconsistent (both <c>layer</c> and <c>layers</c>, unknown V0 type, ...).</exception>
+    /// <exception cref="NetDefinitionException">The definition is inconsistent (both <c>layer</c> and <c>layers</c>, unknown V0 type, ...).</exception>
     public static bool Upgrade(NetParameter net, IList<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(net);
         warnings ??= new List<string>();
         if (net.Layer.Count > 0 && net.Layers.Count > 0)
         {
-            throw new NetUpgradeException(
+            throw new NetDefinitionException(
                 "net definition has both 'layer' (current) and 'layers' (deprecated V1) fields; use only one of them");
         }
 
@@ -97,13 +97,13 @@ public static class NetUpgrader
         {
             if (hasShape && net.InputShape.Count != net.Input.Count)
             {
-                throw new NetUpgradeException(
+                throw new NetDefinitionException(
                     $"legacy net inputs: {net.Input.Count} input names but {net.InputShape.Count} input_shape entries (need one per input)");
             }
 
             if (!hasShape && net.InputDim.Count != 4 * net.Input.Count)
             {
-                throw new NetUpgradeException(
+                throw new NetDefinitionException(
                     $"legacy net inputs: {net.Input.Count} input names but {net.InputDim.Count} input_dim values (need 4 per input)");
             }
 

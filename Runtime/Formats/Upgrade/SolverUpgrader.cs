@@ -14,7 +14,7 @@ public static class SolverUpgrader
         SolverParameter.Types.SolverType.Rmsprop => "RMSProp",
         SolverParameter.Types.SolverType.Adadelta => "AdaDelta",
         SolverParameter.Types.SolverType.Adam => "Adam",
-        _ => throw new NetUpgradeException($"unknown solver_type {(int)type}"),
+        _ => throw new NetDefinitionException($"unknown solver_type {(int)type}"),
     };
 
     /// <summary>
@@ -22,7 +22,7 @@ public static class SolverUpgrader
     /// (<c>net_param</c>, <c>train_net_param</c>, <c>test_net_param</c>) with <see cref="NetUpgrader"/>.
     /// </summary>
     /// <returns>Whether anything changed.</returns>
-    /// <exception cref="NetUpgradeException">Both <c>solver_type</c> and <c>type</c> are set, or an embedded net is inconsistent.</exception>
+    /// <exception cref="NetDefinitionException">Both <c>solver_type</c> and <c>type</c> are set, or an embedded net is inconsistent.</exception>
     public static bool Upgrade(SolverParameter solver, IList<string>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(solver);
@@ -31,7 +31,7 @@ public static class SolverUpgrader
         {
             if (solver.HasType)
             {
-                throw new NetUpgradeException(
+                throw new NetDefinitionException(
                     $"solver sets both the deprecated 'solver_type: {solver.SolverType}' and 'type: \"{solver.Type}\"'; keep only 'type'");
             }
 

@@ -84,7 +84,7 @@ internal static class V0Upgrader
                 string blob = connection.Bottom[j];
                 if (!lastProducer.TryGetValue(blob, out int producerIndex))
                 {
-                    throw new NetUpgradeException($"V0 upgrade: unknown bottom blob '{blob}' of layer '{layerName}'");
+                    throw new NetDefinitionException($"V0 upgrade: unknown bottom blob '{blob}' of layer '{layerName}'");
                 }
 
                 if (producerIndex < 0)
@@ -100,18 +100,18 @@ internal static class V0Upgrader
 
                 if (v0.Type is not ("conv" or "pool"))
                 {
-                    throw new NetUpgradeException(
+                    throw new NetDefinitionException(
                         $"V0 upgrade: padding layer '{source.Layer.Name}' feeds layer '{layerName}' of type '{v0.Type}'; only conv and pool can absorb padding");
                 }
 
                 if (connection.Bottom.Count != 1)
                 {
-                    throw new NetUpgradeException($"V0 upgrade: layer '{layerName}' reads a padding layer but has {connection.Bottom.Count} bottoms (expected 1)");
+                    throw new NetDefinitionException($"V0 upgrade: layer '{layerName}' reads a padding layer but has {connection.Bottom.Count} bottoms (expected 1)");
                 }
 
                 if (source.Bottom.Count != 1 || source.Top.Count != 1)
                 {
-                    throw new NetUpgradeException(
+                    throw new NetDefinitionException(
                         $"V0 upgrade: padding layer '{source.Layer.Name}' has {source.Bottom.Count} bottoms and {source.Top.Count} tops (expected 1 and 1)");
                 }
 
@@ -149,7 +149,7 @@ internal static class V0Upgrader
         if (v0.HasType)
         {
             v1.Type = LegacyLayerTypes.V0ToV1(type)
-                ?? throw new NetUpgradeException($"V0 upgrade: unknown layer type '{type}' of layer '{v0.Name}' (known: {string.Join(", ", LegacyLayerTypes.V0TypeNames)})");
+                ?? throw new NetDefinitionException($"V0 upgrade: unknown layer type '{type}' of layer '{v0.Name}' (known: {string.Join(", ", LegacyLayerTypes.V0TypeNames)})");
         }
 
         v1.Blobs.AddRange(v0.Blobs.Select(b => b.Clone()));

@@ -50,7 +50,7 @@ internal static class V1Upgrader
     {
         if (net.Layer.Count > 0)
         {
-            throw new NetUpgradeException(
+            throw new NetDefinitionException(
                 "net definition has both 'layer' (current) and 'layers' (deprecated V1) fields; use only one of them");
         }
 
@@ -87,9 +87,9 @@ internal static class V1Upgrader
             {
                 layer.Type = LegacyLayerTypes.V1ToV2(v1.Type);
             }
-            catch (NetUpgradeException e)
+            catch (NetDefinitionException e)
             {
-                throw new NetUpgradeException($"V1 upgrade: layer '{v1.Name}': {e.Message}");
+                throw new NetDefinitionException($"V1 upgrade: layer '{v1.Name}': {e.Message}");
             }
         }
 
