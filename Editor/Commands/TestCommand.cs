@@ -39,7 +39,7 @@ internal sealed class TestCommand : ICliCommand
             def = NetDefinitions.LoadNet(model);
             trained = WeightsFile.ReadNet(weights);
         }
-        catch (Exception e) when (e is PrototxtException or NetUpgradeException or WeightsFormatException)
+        catch (FormatException e)
         {
             throw new CliError(e.Message);
         }

@@ -42,13 +42,13 @@ public sealed class DataTransformer
         if (param.HasMeanFile)
         {
             BlobProto mean = WeightsFile.ReadBlob(param.MeanFile);
-            long count = BlobProtoConversion.ValueCount(mean);
+            long count = mean.StoredDataCount();
             if (count != _raw.Length)
             {
-                throw new DataSourceException($"transform_param.mean_file '{param.MeanFile}' holds {count} values (shape {string.Join("x", BlobProtoConversion.ShapeOf(mean))}); the samples are {channels}x{height}x{width}.");
+                throw new DataSourceException($"transform_param.mean_file '{param.MeanFile}' holds {count} values (shape {string.Join("x", mean.GetShape())}); the samples are {channels}x{height}x{width}.");
             }
             _meanImage = new float[count];
-            BlobProtoConversion.CopyData(mean, _meanImage);
+            mean.CopyDataTo(_meanImage);
         }
         int given = param.MeanValue.Count;
         if (given > 1 && given != channels)

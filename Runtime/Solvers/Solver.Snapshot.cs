@@ -52,7 +52,7 @@ public abstract partial class Solver
         var state = new SolverState { Iter = Iter, CurrentStep = CurrentStep, LearnedNet = learnedNet };
         foreach (Blob h in _history)
         {
-            state.History.Add(BlobProtoConversion.ToProto(h));
+            state.History.Add(BlobProtoExtensions.Create(Array.ConvertAll(h.ShapeArray, d => (long)d), h.Data));
         }
         IReadOnlyList<Net> nets = AllNets();
         for (int n = 0; n < nets.Count; n++)
@@ -105,7 +105,7 @@ public abstract partial class Solver
         }
         for (int i = 0; i < _history.Count; i++)
         {
-            long count = BlobProtoConversion.ValueCount(state.History[i]);
+            long count = state.History[i].StoredDataCount();
             if (count != _history[i].Count)
             {
                 throw new SolverException($"{source}: history blob {i} holds {count} values, the solver's '{_history[i].Name}' has {_history[i].Count} ({_history[i].ShapeString}).");
@@ -113,7 +113,7 @@ public abstract partial class Solver
         }
         for (int i = 0; i < _history.Count; i++)
         {
-            BlobProtoConversion.CopyData(state.History[i], _history[i].MutableData);
+            state.History[i].CopyDataTo(_history[i].MutableData);
         }
         Iter = state.Iter;
         CurrentStep = state.CurrentStep;
