@@ -169,7 +169,9 @@ public sealed class SoftmaxWithLossLayer : LossLayer
         _deviceScratch ??= new Blob("loss_scratch", Backend);
         _deviceProb.ReshapeLike(bottom[0]);
         int positions = _outer * _inner;
-        _deviceScratch.Reshape(2 * positions + 1);
+        Span<int> scratchShape = stackalloc int[1];
+        scratchShape[0] = 2 * positions + 1;
+        _deviceScratch.Reshape(scratchShape);
 
         IDeviceMemory x = bottom[0].DeviceData(), label = bottom[1].DeviceData();
         IDeviceMemory prob = _deviceProb.MutableDeviceData(), scratch = _deviceScratch.MutableDeviceData();

@@ -181,7 +181,9 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
         _biasForward ??= cl.Kernel(assembly, "ConvolutionLayer.cl", "conv_bias_forward");
         _biasBackward ??= cl.Kernel(assembly, "ConvolutionLayer.cl", "conv_bias_backward");
         _deviceColumns ??= new Blob("columns", Backend);
-        _deviceColumns.Reshape(KernelDim * Group * TopSpatialCount);
+        Span<int> shape = stackalloc int[1];
+        shape[0] = KernelDim * Group * TopSpatialCount;
+        _deviceColumns.Reshape(shape);
     }
 
     private void SetGeometry(OpenCLKernel kernel, Blob bottom, Blob top)
