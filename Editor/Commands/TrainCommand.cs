@@ -22,7 +22,7 @@ internal sealed class TrainCommand : ICliCommand
     public string Summary => "Train a net from a solver prototxt (Caffe's 'caffe train').";
 
     public string Usage => """
-        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N] [--threads N]
+        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N] [--threads N] [--check-finite]
 
           --solver      the solver definition (nets and snapshot_prefix are resolved against its directory)
           --snapshot    resume from a .solverstate written by an earlier run
@@ -30,6 +30,7 @@ internal sealed class TrainCommand : ICliCommand
           --iterations  override max_iter
           --device      where to train: cpu (default, or ENGINE_DEVICE) or opencl:N (see engine device_query)
           --threads     CPU worker threads (default: ENGINE_THREADS or the core count)
+          --check-finite  stop at the first layer whose output or gradient is NaN/Inf, naming it (slower)
 
         Ctrl+C finishes the current iteration, writes a snapshot and exits 0.
 
@@ -39,7 +40,7 @@ internal sealed class TrainCommand : ICliCommand
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var cl = new CommandLine(args);
+        var cl = new CommandLine(args, "check-finite");
         string solverPath = cl.Get("solver") ?? throw new CliError("--solver is required (see engine train --help)");
         string? resume = cl.Get("snapshot");
         string? weights = cl.Get("weights");
@@ -99,6 +100,7 @@ internal sealed class TrainCommand : ICliCommand
                     }
                 }
             }
+            solver.CheckFinite = cl.Has("check-finite");
             return Train(solver, resume, stdout, terminal);
         }
     }
