@@ -12,6 +12,8 @@ public sealed unsafe class SyncedMemory : IDisposable
     /// <summary>Alignment of host allocations in bytes (a cache line, and the width of an AVX-512 register).</summary>
     public const int Alignment = 64;
 
+    private static long s_liveHostBytes;
+
     private readonly IDeviceAllocator? _allocator;
     private float* _host;
     private IDeviceMemory? _device;
@@ -27,6 +29,9 @@ public sealed unsafe class SyncedMemory : IDisposable
         Length = length;
         _allocator = allocator;
     }
+
+    /// <summary>Host bytes currently allocated by all SyncedMemory instances in the process (for leak tests and reports).</summary>
+    public static long LiveHostBytes => Interlocked.Read(ref s_liveHostBytes);
 
     /// <summary>Number of floats held.</summary>
     public long Length { get; }
@@ -147,6 +152,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         nuint bytes = (nuint)Math.Max(1, Length) * sizeof(float);
         _host = (float*)NativeMemory.AlignedAlloc(bytes, Alignment);
         GC.AddMemoryPressure((long)bytes);
+        Interlocked.Add(ref s_liveHostBytes, (long)bytes);
     }
 
     /// <summary>Releases host and device memory.</summary>
@@ -161,6 +167,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             NativeMemory.AlignedFree(_host);
             GC.RemoveMemoryPressure(Math.Max(1, Length) * sizeof(float));
+            Interlocked.Add(ref s_liveHostBytes, -Math.Max(1, Length) * sizeof(float));
             _host = null;
         }
         _device?.Dispose();
@@ -174,6 +181,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         if (_host != null)
         {
             NativeMemory.AlignedFree(_host);
+            Interlocked.Add(ref s_liveHostBytes, -Math.Max(1, Length) * sizeof(float));
             _host = null;
         }
     }
