@@ -48,6 +48,14 @@ internal static class NetChecker
             return only.ToResult(filtered.Name, state, warnings);
         }
 
+        foreach (LayerParameter layer in filtered.Layer)
+        {
+            if (!defaults.Contains(layer.Type) && !missing.Any(m => m.Layer == layer.Name))
+            {
+                // Raise the registry's own error (with suggestions) rather than blame the placeholders below.
+                defaults.Create(layer).Dispose();
+            }
+        }
         Snapshot a, b;
         try
         {
