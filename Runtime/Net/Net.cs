@@ -25,6 +25,7 @@ public sealed partial class Net : IDisposable
     private readonly List<Blob> _inputs = [];
     private readonly List<Blob> _outputs = [];
     private bool _disposed;
+    private ForwardJob? _job;
 
     /// <summary>Builds a net from a definition.</summary>
     /// <param name="definition">The net definition (not modified).</param>
@@ -168,6 +169,17 @@ public sealed partial class Net : IDisposable
             loss += _layers[i].Forward(_bottoms[i], _tops[i]);
         }
         return loss;
+    }
+
+    /// <summary>
+    /// Starts a forward pass to be run in time-budgeted slices (<see cref="ForwardJob.RunFor"/>), e.g. a few milliseconds
+    /// per frame. The returned job is owned by the net and reused by the next call.
+    /// </summary>
+    public ForwardJob BeginForward()
+    {
+        _job ??= new ForwardJob(this);
+        _job.Restart();
+        return _job;
     }
 
     /// <summary>Back-propagates through every layer that needs it, accumulating parameter gradients into their diffs.</summary>
