@@ -79,9 +79,9 @@ public sealed class InfogainLossLayer : LossLayer
             {
                 throw new LayerException(Name, Type, $"cannot read the infogain matrix '{source}': {e.Message}");
             }
-            int count = checked((int)BlobProtoConversion.ValueCount(proto));
+            int count = proto.StoredDataCount();
             _fileMatrix.Reshape(count);
-            BlobProtoConversion.CopyData(proto, _fileMatrix.MutableData);
+            proto.CopyDataTo(_fileMatrix.MutableData);
         }
     }
 

@@ -298,7 +298,7 @@ public class LossLayerTests
         string path = Path.Combine(Path.GetTempPath(), $"infogain-{Guid.NewGuid():N}.binaryproto");
         try
         {
-            WeightsFile.WriteBlob(path, BlobProtoConversion.ToProto(h));
+            WeightsFile.WriteBlob(path, BlobProtoExtensions.Create([3, 3], h.Data));
             Blob fromFile = new(), fromBottom = new();
             Layer file = TestData.SetUp(Def("InfogainLoss", p => p.InfogainLossParam = new InfogainLossParameter { Source = path }), [x, label], [fromFile]);
             Layer bottom = TestData.SetUp(Def("InfogainLoss"), [x, label, h], [fromBottom]);

@@ -1,0 +1,281 @@
+using Engine.Fillers;
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// Shared machinery of Convolution and Deconvolution: parameter parsing, weight/bias blobs and the per-image GEMMs
+/// over an im2col buffer. The "convolution" seen by the GEMMs maps an image with <c>convIn</c> channels on the
+/// image side to <c>convOut</c> channels on the column side; Deconvolution swaps which of bottom/top is which.
+/// Per group g: output_g (convOut/g × colSpatial) = W_g (convOut/g × kernelDim) · col_g (kernelDim × colSpatial).
+/// </summary>
+public abstract class BaseConvolutionLayer : Layer
+{
+    private float[] _columns = [];
+    private int[] _bottomSpatial = [];
+    private int[] _topSpatial = [];
+    private int _channels;
+    private int _convIn;
+    private int _convOut;
+    private int _kernelDim;
+    private int _colSpatial;
+    private int _topSpatialCount;
+    private int _weightOffset;
+    private int _colOffset;
+    private int _outputOffset;
+
+    private Func<string, Exception>? _errorFactory;
+
+    /// <summary>Creates the layer.</summary>
+    protected BaseConvolutionLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    /// <inheritdoc />
+    public override int MinBottomBlobs => 1;
+
+    /// <inheritdoc />
+    public override int MinTopBlobs => 1;
+
+    /// <inheritdoc />
+    public override bool EqualNumBottomTopBlobs => true;
+
+    /// <summary>True for Deconvolution: the bottom is the column side and the top the image side.</summary>
+    protected abstract bool ReverseDimensions { get; }
+
+    internal ConvolutionGeometry Geometry { get; private set; } = null!;
+
+    /// <summary>Number of outputs (num_output).</summary>
+    protected int NumOutput { get; private set; }
+
+    /// <summary>Number of groups.</summary>
+    protected int Group { get; private set; }
+
+    /// <summary>Whether there is a bias blob.</summary>
+    protected bool BiasTerm { get; private set; }
+
+    /// <summary>Product of the axes before the channel axis (images per bottom).</summary>
+    protected int Num { get; private set; }
+
+    /// <summary>Values per image in a bottom.</summary>
+    protected int BottomDim { get; private set; }
+
+    /// <summary>Values per image in a top.</summary>
+    protected int TopDim { get; private set; }
+
+    /// <summary>Spatial positions per image of the top.</summary>
+    protected int TopSpatialCount => _topSpatialCount;
+
+    /// <summary>Channels of the bottom.</summary>
+    protected int Channels => _channels;
+
+    /// <summary>Multiply-adds per image of one forward GEMM pass (all groups).</summary>
+    protected long MacsPerImage => (long)_convOut * _colSpatial * _kernelDim;
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ConvolutionParameter p = Param.ConvolutionParam ?? new ConvolutionParameter();
+        Geometry = ConvolutionGeometry.Parse(p, bottom[0], Error);
+        if (p.NumOutput == 0)
+        {
+            throw Error("convolution_param.num_output must be greater than 0.");
+        }
+        if (p.Group == 0)
+        {
+            throw Error("convolution_param.group must be greater than 0.");
+        }
+        NumOutput = (int)p.NumOutput;
+        Group = (int)p.Group;
+        BiasTerm = p.BiasTerm;
+        _channels = bottom[0].ShapeAt(Geometry.ChannelAxis);
+        if (_channels % Group != 0)
+        {
+            throw Error($"input channels ({_channels}, axis {Geometry.ChannelAxis} of bottom '{bottom[0].Name}' of shape {bottom[0].ShapeString}) are not divisible by group {Group}.");
+        }
+        if (NumOutput % Group != 0)
+        {
+            throw Error($"num_output {NumOutput} is not divisible by group {Group}.");
+        }
+        (_convIn, _convOut) = ReverseDimensions ? (NumOutput, _channels) : (_channels, NumOutput);
+        int spatial = Geometry.NumSpatialAxes;
+        _bottomSpatial = new int[spatial];
+        _topSpatial = new int[spatial];
+
+        // Weight (convOut, convIn/g, k...): Convolution (num_output, C/g, k...), Deconvolution (C, num_output/g, k...).
+        int[] weightShape = new int[2 + spatial];
+        weightShape[0] = _convOut;
+        weightShape[1] = _convIn / Group;
+        Geometry.Kernel.CopyTo(weightShape, 2);
+        if (Blobs.Count > 0)
+        {
+            int expected = BiasTerm ? 2 : 1;
+            if (Blobs.Count != expected || !Blobs[0].Shape.SequenceEqual(weightShape) || (BiasTerm && Blobs[1].Count != NumOutput))
+            {
+                throw Error($"existing parameter blobs do not match: weight must be {Blob.Format(weightShape)}, got {Blobs[0].ShapeString}.");
+            }
+            return;
+        }
+        var weight = new Blob(weightShape, Name + "/weight", Backend);
+        Filler.Fill(weight, p.WeightFiller, Random);
+        Blobs.Add(weight);
+        if (BiasTerm)
+        {
+            var bias = new Blob([NumOutput], Name + "/bias", Backend);
+            Filler.Fill(bias, p.BiasFiller, Random);
+            Blobs.Add(bias);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ConvolutionGeometry g = Geometry;
+        int axis = g.ChannelAxis;
+        Blob b0 = bottom[0];
+        if (b0.NumAxes != axis + 1 + g.NumSpatialAxes)
+        {
+            throw Error($"bottom '{b0.Name}' has shape {b0.ShapeString}; the layer was set up for {axis + 1 + g.NumSpatialAxes} axes.");
+        }
+        if (b0.ShapeAt(axis) != _channels)
+        {
+            throw Error($"bottom '{b0.Name}' of shape {b0.ShapeString} has {b0.ShapeAt(axis)} channels; the weights expect {_channels}.");
+        }
+        for (int i = 1; i < bottom.Count; i++)
+        {
+            if (!bottom[i].ShapeEquals(b0))
+            {
+                throw Error($"all bottoms must have the same shape: '{b0.Name}' is {b0.ShapeString}, '{bottom[i].Name}' is {bottom[i].ShapeString}.");
+            }
+        }
+        for (int i = 0; i < g.NumSpatialAxes; i++)
+        {
+            _bottomSpatial[i] = b0.ShapeAt(axis + 1 + i);
+        }
+        if (ReverseDimensions)
+        {
+            g.DeconvolutionOutput(_bottomSpatial, _topSpatial, b0, ErrorFactory);
+        }
+        else
+        {
+            g.ConvolutionOutput(_bottomSpatial, _topSpatial, b0, ErrorFactory);
+        }
+        Span<int> topShape = stackalloc int[b0.NumAxes];
+        b0.Shape[..axis].CopyTo(topShape);
+        topShape[axis] = NumOutput;
+        _topSpatial.CopyTo(topShape[(axis + 1)..]);
+        for (int i = 0; i < top.Count; i++)
+        {
+            top[i].Reshape(topShape);
+        }
+        Num = b0.CountRange(0, axis);
+        BottomDim = b0.CountFrom(axis);
+        TopDim = top[0].CountFrom(axis);
+        _topSpatialCount = top[0].CountFrom(axis + 1);
+        _colSpatial = Product(ColumnShape);
+        _kernelDim = _convIn / Group * g.KernelCount;
+        _weightOffset = _convOut / Group * _kernelDim;
+        _colOffset = _kernelDim * _colSpatial;
+        _outputOffset = _convOut / Group * _colSpatial;
+        int columns = _kernelDim * Group * _colSpatial;
+        if (!g.Is1x1 && _columns.Length < columns)
+        {
+            _columns = new float[columns];
+        }
+    }
+
+    /// <summary>Spatial shape of the image side (the bottom for Convolution, the top for Deconvolution).</summary>
+    private ReadOnlySpan<int> ImageShape => ReverseDimensions ? _topSpatial : _bottomSpatial;
+
+    /// <summary>Spatial shape of the column side.</summary>
+    private ReadOnlySpan<int> ColumnShape => ReverseDimensions ? _bottomSpatial : _topSpatial;
+
+    private static int Product(ReadOnlySpan<int> dims)
+    {
+        int p = 1;
+        foreach (int d in dims)
+        {
+            p *= d;
+        }
+        return p;
+    }
+
+    /// <summary>output = W · im2col(image) for one image (image side → column side).</summary>
+    private protected void ForwardGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> weights, Span<float> output, bool columnsReady = false)
+    {
+        ReadOnlySpan<float> col = image;
+        if (!Geometry.Is1x1)
+        {
+            if (!columnsReady)
+            {
+                Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, _columns);
+            }
+            col = _columns;
+        }
+        int m = _convOut / Group;
+        for (int g = 0; g < Group; g++)
+        {
+            Ops.Gemm(false, false, m, _colSpatial, _kernelDim, 1f, weights.Slice(g * _weightOffset, _weightOffset),
+                col.Slice(g * _colOffset, _colOffset), 0f, output.Slice(g * _outputOffset, _outputOffset));
+        }
+    }
+
+    /// <summary>image = col2im(Wᵀ · output) for one image (column side → image side, overwriting).</summary>
+    private protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> image)
+    {
+        Span<float> col = Geometry.Is1x1 ? image : _columns;
+        int m = _convOut / Group;
+        for (int g = 0; g < Group; g++)
+        {
+            Ops.Gemm(true, false, _kernelDim, _colSpatial, m, 1f, weights.Slice(g * _weightOffset, _weightOffset),
+                output.Slice(g * _outputOffset, _outputOffset), 0f, col.Slice(g * _colOffset, _colOffset));
+        }
+        if (!Geometry.Is1x1)
+        {
+            Geometry.Col2Im(Ops, _columns, _convIn, ImageShape, ColumnShape, image);
+        }
+    }
+
+    /// <summary>weightDiff += output · im2col(image)ᵀ for one image; leaves the columns of <paramref name="image"/> in the buffer.</summary>
+    private protected void WeightGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> output, Span<float> weightDiff)
+    {
+        ReadOnlySpan<float> col = image;
+        if (!Geometry.Is1x1)
+        {
+            Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, _columns);
+            col = _columns;
+        }
+        int m = _convOut / Group;
+        for (int g = 0; g < Group; g++)
+        {
+            Ops.Gemm(false, true, m, _kernelDim, _colSpatial, 1f, output.Slice(g * _outputOffset, _outputOffset),
+                col.Slice(g * _colOffset, _colOffset), 1f, weightDiff.Slice(g * _weightOffset, _weightOffset));
+        }
+    }
+
+    /// <summary>Adds the bias of each output channel to one top image.</summary>
+    private protected void ForwardBias(Span<float> top, ReadOnlySpan<float> bias)
+    {
+        for (int o = 0; o < NumOutput; o++)
+        {
+            Ops.AddScalar(bias[o], top.Slice(o * _topSpatialCount, _topSpatialCount));
+        }
+    }
+
+    /// <summary>biasDiff += per-channel sums of one top image's diff.</summary>
+    private protected void BackwardBias(Span<float> biasDiff, ReadOnlySpan<float> topDiff)
+    {
+        for (int o = 0; o < NumOutput; o++)
+        {
+            biasDiff[o] += Ops.Sum(topDiff.Slice(o * _topSpatialCount, _topSpatialCount));
+        }
+    }
+
+    /// <inheritdoc />
+    public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => bottom.Count * Num * (2L * MacsPerImage + (BiasTerm ? (long)NumOutput * _topSpatialCount : 0));
+
+    /// <summary>Cached so that reshaping on every forward does not allocate a delegate.</summary>
+    private Func<string, Exception> ErrorFactory => _errorFactory ??= Error;
+}

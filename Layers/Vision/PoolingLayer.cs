@@ -1,0 +1,308 @@
+using Engine.Proto;
+
+namespace Engine.Layers;
+
+/// <summary>
+/// 2-D MAX or AVE pooling of an (N, C, H, W) bottom, as Caffe. Output size ceil((in + 2p − k)/s) + 1 (or floor with
+/// round_mode FLOOR), then, only when padded, one window less if the last would start beyond in + p.
+/// MAX clips windows to the image, keeps the first maximum and can write its flat index h·W + w as top[1].
+/// AVE divides by the window clipped to the padded extent (padding counts, ceil overhang does not).
+/// STOCHASTIC exists only on GPU in Caffe and is rejected here.
+/// </summary>
+[Layer("Pooling", Summary = "2-D MAX/AVE pooling with pad, stride, global pooling and Caffe's ceil rounding.")]
+public sealed class PoolingLayer : Layer
+{
+    private PoolingParameter.Types.PoolMethod _method;
+    private bool _global;
+    private int _kernelH;
+    private int _kernelW;
+    private int _strideH;
+    private int _strideW;
+    private int _padH;
+    private int _padW;
+    private int _channels;
+    private int _height;
+    private int _width;
+    private int _pooledH;
+    private int _pooledW;
+    private int _num;
+    private int[] _argmax = [];
+
+    /// <summary>Creates the layer.</summary>
+    public PoolingLayer(LayerParameter param)
+        : base(param)
+    {
+    }
+
+    private PoolingParameter P => Param.PoolingParam ?? new PoolingParameter();
+
+    /// <inheritdoc />
+    public override int ExactNumBottomBlobs => 1;
+
+    /// <inheritdoc />
+    public override int MinTopBlobs => 1;
+
+    /// <inheritdoc />
+    public override int MaxTopBlobs => P.Pool == PoolingParameter.Types.PoolMethod.Max ? 2 : 1;
+
+    /// <inheritdoc />
+    public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        PoolingParameter p = P;
+        _method = p.Pool;
+        if (_method == PoolingParameter.Types.PoolMethod.Stochastic)
+        {
+            throw Error("pool: STOCHASTIC is not supported on the CPU (Caffe implements it on the GPU only); use MAX or AVE.");
+        }
+        _global = p.GlobalPooling;
+        bool hasHw = p.HasKernelH || p.HasKernelW;
+        if (_global)
+        {
+            if (p.HasKernelSize || hasHw)
+            {
+                throw Error("with global_pooling: true the kernel size cannot be given (it is the bottom's H×W).");
+            }
+        }
+        else
+        {
+            if (p.HasKernelSize == hasHw)
+            {
+                throw Error("give either kernel_size or both kernel_h and kernel_w.");
+            }
+            if (hasHw && !(p.HasKernelH && p.HasKernelW))
+            {
+                throw Error("kernel_h and kernel_w must both be given.");
+            }
+            (_kernelH, _kernelW) = p.HasKernelSize ? ((int)p.KernelSize, (int)p.KernelSize) : ((int)p.KernelH, (int)p.KernelW);
+            if (_kernelH <= 0 || _kernelW <= 0)
+            {
+                throw Error($"kernel dimensions must be > 0, got {_kernelH}×{_kernelW}.");
+            }
+        }
+        if (p.HasPad && (p.HasPadH || p.HasPadW))
+        {
+            throw Error("give either pad or pad_h/pad_w, not both.");
+        }
+        if ((p.HasPadH || p.HasPadW) && !(p.HasPadH && p.HasPadW))
+        {
+            throw Error("pad_h and pad_w must both be given.");
+        }
+        (_padH, _padW) = p.HasPadH || p.HasPadW ? ((int)p.PadH, (int)p.PadW) : ((int)p.Pad, (int)p.Pad);
+        if (p.HasStride && (p.HasStrideH || p.HasStrideW))
+        {
+            throw Error("give either stride or stride_h/stride_w, not both.");
+        }
+        if ((p.HasStrideH || p.HasStrideW) && !(p.HasStrideH && p.HasStrideW))
+        {
+            throw Error("stride_h and stride_w must both be given.");
+        }
+        (_strideH, _strideW) = p.HasStrideH ? ((int)p.StrideH, (int)p.StrideW) : ((int)p.Stride, (int)p.Stride);
+        if (_strideH <= 0 || _strideW <= 0)
+        {
+            throw Error($"stride must be > 0, got {_strideH}×{_strideW}.");
+        }
+        if (_global && (_padH != 0 || _padW != 0 || _strideH != 1 || _strideW != 1))
+        {
+            throw Error("with global_pooling: true only pad = 0 and stride = 1 are allowed.");
+        }
+        if (!_global && (_padH >= _kernelH || _padW >= _kernelW))
+        {
+            throw Error($"pad {_padH}×{_padW} must be smaller than the kernel {_kernelH}×{_kernelW}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        Blob b = bottom[0];
+        if (b.NumAxes != 4)
+        {
+            throw Error($"bottom '{b.Name}' must have 4 axes (num, channels, height, width), got shape {b.ShapeString}.");
+        }
+        _num = b.ShapeAt(0);
+        _channels = b.ShapeAt(1);
+        _height = b.ShapeAt(2);
+        _width = b.ShapeAt(3);
+        if (_global)
+        {
+            _kernelH = _height;
+            _kernelW = _width;
+        }
+        bool floor = P.RoundMode == PoolingParameter.Types.RoundMode.Floor;
+        _pooledH = PooledSize(_height, _kernelH, _padH, _strideH, floor);
+        _pooledW = PooledSize(_width, _kernelW, _padW, _strideW, floor);
+        if (_padH > 0 || _padW > 0)
+        {
+            // The last window must start inside the image plus the leading pad.
+            if ((_pooledH - 1) * _strideH >= _height + _padH)
+            {
+                _pooledH--;
+            }
+            if ((_pooledW - 1) * _strideW >= _width + _padW)
+            {
+                _pooledW--;
+            }
+        }
+        if (_pooledH <= 0 || _pooledW <= 0)
+        {
+            throw Error($"kernel {_kernelH}×{_kernelW} with pad {_padH}×{_padW} is larger than the padded input: bottom '{b.Name}' has shape {b.ShapeString}.");
+        }
+        Span<int> shape = stackalloc int[] { _num, _channels, _pooledH, _pooledW };
+        top[0].Reshape(shape);
+        if (top.Count > 1)
+        {
+            top[1].Reshape(shape);
+        }
+        if (_method == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < top[0].Count)
+        {
+            _argmax = new int[top[0].Count];
+        }
+    }
+
+    private static int PooledSize(int size, int kernel, int pad, int stride, bool floor)
+    {
+        int span = size + 2 * pad - kernel;
+        if (span < 0)
+        {
+            return 0;
+        }
+        return (floor ? span / stride : (span + stride - 1) / stride) + 1;
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        ReadOnlySpan<float> x = bottom[0].Data;
+        Span<float> y = top[0].MutableData;
+        int planeIn = _height * _width;
+        int planeOut = _pooledH * _pooledW;
+        int planes = _num * _channels;
+        if (_method == PoolingParameter.Types.PoolMethod.Max)
+        {
+            for (int pl = 0; pl < planes; pl++)
+            {
+                ReadOnlySpan<float> src = x.Slice(pl * planeIn, planeIn);
+                for (int ph = 0; ph < _pooledH; ph++)
+                {
+                    int hStart = ph * _strideH - _padH;
+                    int hEnd = Math.Min(hStart + _kernelH, _height);
+                    hStart = Math.Max(hStart, 0);
+                    for (int pw = 0; pw < _pooledW; pw++)
+                    {
+                        int wStart = pw * _strideW - _padW;
+                        int wEnd = Math.Min(wStart + _kernelW, _width);
+                        wStart = Math.Max(wStart, 0);
+                        float best = -float.MaxValue;
+                        int bestIndex = -1;
+                        for (int h = hStart; h < hEnd; h++)
+                        {
+                            for (int w = wStart; w < wEnd; w++)
+                            {
+                                int idx = h * _width + w;
+                                if (src[idx] > best)
+                                {
+                                    best = src[idx];
+                                    bestIndex = idx;
+                                }
+                            }
+                        }
+                        int o = pl * planeOut + ph * _pooledW + pw;
+                        y[o] = best;
+                        _argmax[o] = bestIndex;
+                    }
+                }
+            }
+            if (top.Count > 1)
+            {
+                Span<float> mask = top[1].MutableData;
+                for (int o = 0; o < mask.Length; o++)
+                {
+                    mask[o] = _argmax[o];
+                }
+            }
+            return;
+        }
+        for (int pl = 0; pl < planes; pl++)
+        {
+            ReadOnlySpan<float> src = x.Slice(pl * planeIn, planeIn);
+            for (int ph = 0; ph < _pooledH; ph++)
+            {
+                (int hStart, int hEnd, int hSize) = AveWindow(ph, _strideH, _padH, _kernelH, _height);
+                for (int pw = 0; pw < _pooledW; pw++)
+                {
+                    (int wStart, int wEnd, int wSize) = AveWindow(pw, _strideW, _padW, _kernelW, _width);
+                    float sum = 0f;
+                    for (int h = hStart; h < hEnd; h++)
+                    {
+                        for (int w = wStart; w < wEnd; w++)
+                        {
+                            sum += src[h * _width + w];
+                        }
+                    }
+                    y[pl * planeOut + ph * _pooledW + pw] = sum / (hSize * wSize);
+                }
+            }
+        }
+    }
+
+    /// <summary>The window clipped to the image, and its size clipped to the padded extent only (Caffe's AVE divisor).</summary>
+    private static (int Start, int End, int Size) AveWindow(int index, int stride, int pad, int kernel, int size)
+    {
+        int start = index * stride - pad;
+        int end = Math.Min(start + kernel, size + pad);
+        int divisor = end - start;
+        return (Math.Max(start, 0), Math.Min(end, size), divisor);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        ReadOnlySpan<float> dy = top[0].Diff;
+        Span<float> dx = bottom[0].MutableDiff;
+        dx.Clear();
+        int planeIn = _height * _width;
+        int planeOut = _pooledH * _pooledW;
+        int planes = _num * _channels;
+        if (_method == PoolingParameter.Types.PoolMethod.Max)
+        {
+            for (int pl = 0; pl < planes; pl++)
+            {
+                Span<float> dst = dx.Slice(pl * planeIn, planeIn);
+                int baseOut = pl * planeOut;
+                for (int o = 0; o < planeOut; o++)
+                {
+                    dst[_argmax[baseOut + o]] += dy[baseOut + o];
+                }
+            }
+            return;
+        }
+        for (int pl = 0; pl < planes; pl++)
+        {
+            Span<float> dst = dx.Slice(pl * planeIn, planeIn);
+            for (int ph = 0; ph < _pooledH; ph++)
+            {
+                (int hStart, int hEnd, int hSize) = AveWindow(ph, _strideH, _padH, _kernelH, _height);
+                for (int pw = 0; pw < _pooledW; pw++)
+                {
+                    (int wStart, int wEnd, int wSize) = AveWindow(pw, _strideW, _padW, _kernelW, _width);
+                    float g = dy[pl * planeOut + ph * _pooledW + pw] / (hSize * wSize);
+                    for (int h = hStart; h < hEnd; h++)
+                    {
+                        for (int w = wStart; w < wEnd; w++)
+                        {
+                            dst[h * _width + w] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => (long)top[0].Count * _kernelH * _kernelW;
+}
