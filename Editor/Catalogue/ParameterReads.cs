@@ -28,7 +28,7 @@ internal static class ParameterReads
     {
         var found = new HashSet<FieldDescriptor>();
         var seen = new HashSet<MethodBase>();
-        var pending = new Stack<MethodBase>(MethodsOf(layerClass));
+        var pending = new Stack<MethodBase>(MethodsOf(layerClass).Concat(InheritedOverrides(layerClass)));
         while (pending.Count > 0)
         {
             MethodBase method = pending.Pop();
@@ -53,6 +53,15 @@ internal static class ParameterReads
             .ThenBy(f => f.FieldNumber)
             .ToArray();
     }
+
+    /// <summary>
+    /// Virtual methods the class inherits from base classes in its own assembly without overriding them (a shared
+    /// base's LayerSetUp, say): the framework calls them, so what they read counts. Non-virtual base helpers count
+    /// only when called.
+    /// </summary>
+    private static IEnumerable<MethodBase> InheritedOverrides(Type type)
+        => type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+            .Where(m => m.IsVirtual && m.DeclaringType != type && m.DeclaringType?.Assembly == type.Assembly);
 
     private static IEnumerable<MethodBase> MethodsOf(Type type)
     {
