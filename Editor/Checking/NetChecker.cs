@@ -56,20 +56,86 @@ internal static class NetChecker
                 defaults.Create(layer).Dispose();
             }
         }
-        Snapshot a, b;
+        NetParameter buildable = filtered;
+        var skipped = new List<(LayerParameter Layer, LayerException Error)>();
+        while (true)
+        {
+            Snapshot? a = TryBuild(buildable, state, WithStandIns(defaults, missing, 0), out LayerException? errorA);
+            Snapshot? b = TryBuild(buildable, state, WithStandIns(defaults, missing, 1), out LayerException? errorB);
+            if (a is not null && b is not null)
+            {
+                Snapshot merged = Snapshot.Merge(a, b);
+                if (skipped.Count == 0)
+                {
+                    return merged.ToResult(filtered.Name, state, warnings);
+                }
+                foreach ((LayerParameter layer, LayerException error) in skipped)
+                {
+                    if (layer.Bottom.All(bottom => merged.ShapeOf(bottom) is { } shape && shape.All(d => d is not null)))
+                    {
+                        // Its inputs did not depend on the placeholders after all: a real error.
+                        throw error;
+                    }
+                    warnings.Add($"layer '{layer.Name}' and the layers that depend on it are not checked: with the data missing, {error.Message}");
+                }
+                // Totals of a pruned net would understate the real ones.
+                return new NetCheckResult(filtered.Name, state, merged.Layers, null, null, null, warnings);
+            }
+            LayerException e = (errorA ?? errorB)!;
+            bool sameEitherWay = errorA is not null && errorB is not null && errorA.Message == errorB.Message;
+            if (sameEitherWay || missing.Any(m => m.Layer == e.LayerName) || skipped.Count >= 16
+                || buildable.Layer.FirstOrDefault(l => l.Name == e.LayerName) is not { } culprit)
+            {
+                // The same complaint whatever the placeholders (layer errors quote the shapes they reject):
+                // the definition itself is wrong.
+                throw e;
+            }
+            // Placeholder shapes can violate a layer's expectations (a fixed Reshape, an Eltwise with a known
+            // input) that the real data may meet. Check the rest without it, then judge from its inputs' shapes.
+            skipped.Add((culprit, e));
+            buildable = WithoutDependents(buildable, culprit);
+        }
+    }
+
+    private static Snapshot? TryBuild(NetParameter net, NetState state, LayerRegistry registry, out LayerException? error)
+    {
         try
         {
-            a = Build(filtered, state, WithStandIns(defaults, missing, 0));
-            b = Build(filtered, state, WithStandIns(defaults, missing, 1));
+            error = null;
+            return Build(net, state, registry);
         }
-        catch (Exception e) when (e is LayerException or ArgumentException)
+        catch (LayerException e)
         {
-            // Placeholder shapes can violate a layer's expectations (a fixed Reshape, an Eltwise with a known input);
-            // the real data may well fit, so this is not an error in the definition.
-            warnings.Add($"shapes cannot be inferred without the data: {e.Message}");
-            return new NetCheckResult(filtered.Name, state, [], null, null, null, warnings);
+            error = e;
+            return null;
         }
-        return Snapshot.Merge(a, b).ToResult(filtered.Name, state, warnings);
+    }
+
+    /// <summary>
+    /// <paramref name="net"/> without layer <paramref name="failing"/> and every layer that reads, directly or not,
+    /// what it produces.
+    /// </summary>
+    private static NetParameter WithoutDependents(NetParameter net, LayerParameter failing)
+    {
+        var dropped = new HashSet<LayerParameter>(ReferenceEqualityComparer.Instance) { failing };
+        var tainted = new HashSet<string>(failing.Top, StringComparer.Ordinal);
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (LayerParameter l in net.Layer)
+            {
+                if (!dropped.Contains(l) && l.Bottom.Any(tainted.Contains))
+                {
+                    dropped.Add(l);
+                    tainted.UnionWith(l.Top);
+                    grew = true;
+                }
+            }
+        }
+        NetParameter rest = net.Clone();
+        rest.Layer.Clear();
+        rest.Layer.AddRange(net.Layer.Where(l => !dropped.Contains(l)).Select(l => l.Clone()));
+        return rest;
     }
 
     private static LayerRegistry WithStandIns(LayerRegistry defaults, List<MissingSource> missing, int run)
@@ -118,6 +184,22 @@ internal static class NetChecker
 
     private sealed record Snapshot(List<CheckedLayer> Layers, long? Parameters, long? Flops, long? Activations)
     {
+        /// <summary>The shape of blob <paramref name="name"/> as its last producer left it (null when no layer produces it).</summary>
+        public int?[]? ShapeOf(string name)
+        {
+            for (int i = Layers.Count - 1; i >= 0; i--)
+            {
+                foreach ((string top, int?[]? shape) in Layers[i].Tops)
+                {
+                    if (top == name)
+                    {
+                        return shape;
+                    }
+                }
+            }
+            return null;
+        }
+
         public NetCheckResult ToResult(string name, NetState state, List<string> warnings)
             => new(name, state, Layers, Parameters, Flops, Activations, warnings);
 

@@ -207,4 +207,34 @@ public sealed class CheckCommandTests
         Assert.That(TopShape(CliRunner.Run("check", net).Out, "y"), Is.Null);
         Assert.That(TopShape(CliRunner.Run("check", net, "--stage", "deploy").Out, "y"), Is.EqualTo("2×4"));
     }
+
+    [Test]
+    public void MissingDataSource_DoesNotHideAParameterError()
+    {
+        string train = _dir.Write("train.prototxt", CheckNets.MissingData + CheckNets.MlpBody.Replace("num_output: 100", "num_output: 0", StringComparison.Ordinal));
+
+        var (code, _, errors) = CliRunner.Run("check", train);
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(errors, Does.Contain("Layer 'ip1' (InnerProduct)").And.Contain("num_output"));
+    }
+
+    [Test]
+    public void MissingDataSource_LayerThatOnlyFailsOnGuessedShapes_IsSkippedWithAWarning()
+    {
+        string reshape = """
+            layer { name: "flat" type: "Reshape" bottom: "data" top: "flat" reshape_param { shape { dim: 64 dim: 784 } } }
+            layer { name: "ip" type: "InnerProduct" bottom: "flat" top: "ip" inner_product_param { num_output: 10 } }
+            layer { name: "labels" type: "InnerProduct" bottom: "label" top: "l" inner_product_param { num_output: 2 axis: 0 } }
+            """;
+        string train = _dir.Write("train.prototxt", CheckNets.MissingData + reshape);
+
+        var (code, output, errors) = CliRunner.Run("check", train);
+
+        Assert.That(code, Is.EqualTo(0), errors);
+        Assert.That(errors, Does.Contain("layer 'flat'").And.Contain("not checked"));
+        Assert.That(TopShape(output, "data"), Is.EqualTo("64×?×?×?"));
+        Assert.That(TopShape(output, "l"), Is.EqualTo("2"), "independent layers are still checked");
+        Assert.That(TopShape(output, "ip"), Is.Null, "layers after the skipped one are left out");
+    }
 }
