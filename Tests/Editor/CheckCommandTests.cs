@@ -237,4 +237,34 @@ public sealed class CheckCommandTests
         Assert.That(TopShape(output, "l"), Is.EqualTo("2"), "independent layers are still checked");
         Assert.That(TopShape(output, "ip"), Is.Null, "layers after the skipped one are left out");
     }
+
+    /// <summary>Writes an IDX file of unsigned bytes with the given dimensions (big-endian header, as MNIST).</summary>
+    private static void WriteIdx(string path, int[] dims)
+    {
+        using var stream = File.Create(path);
+        stream.Write([0, 0, 0x08, (byte)dims.Length]);
+        foreach (int d in dims)
+        {
+            stream.Write([(byte)(d >> 24), (byte)(d >> 16), (byte)(d >> 8), (byte)d]);
+        }
+        int count = dims.Aggregate(1, (a, d) => a * d);
+        stream.Write(Enumerable.Range(0, count).Select(i => (byte)(i % 7)).ToArray());
+    }
+
+    [Test]
+    public void ExistingDataSource_GivesTheRealShapes_WithoutWarnings()
+    {
+        string images = Path.Combine(_dir.Path, "train-images-idx3-ubyte");
+        WriteIdx(images, [6, 5, 7]);
+        WriteIdx(Path.Combine(_dir.Path, "train-labels-idx1-ubyte"), [6]);
+        string net = _dir.Write("net.prototxt", CheckNets.MissingData.Replace("no/such/dir/mnist_train_lmdb", images, StringComparison.Ordinal)
+            .Replace("batch_size: 64", "batch_size: 4", StringComparison.Ordinal).Replace(" backend: LMDB", "", StringComparison.Ordinal));
+
+        var (code, output, errors) = CliRunner.Run("check", net, "--strict");
+
+        Assert.That(code, Is.EqualTo(0), errors);
+        Assert.That(errors, Is.Empty);
+        Assert.That(TopShape(output, "data"), Is.EqualTo("4×1×5×7"));
+        Assert.That(TopShape(output, "label"), Is.EqualTo("4"));
+    }
 }
