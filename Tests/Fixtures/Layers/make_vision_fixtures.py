@@ -85,14 +85,16 @@ def caffe_gates(t, hidden):
     return torch.cat([i, f, o, g], dim=0)
 
 
-def lstm_manual(x, cont, w_xc, b_c, w_hc, h0, c0, hidden):
-    """Caffe's LSTM recurrence (gate order i, f, o, g; cont resets the state)."""
+def lstm_manual(x, cont, w_xc, b_c, w_hc, h0, c0, hidden, static_term=None):
+    """Caffe's LSTM recurrence (gate order i, f, o, g; cont resets the state; optional per-stream static term)."""
     h, c = h0, c0
     hs = []
     for t in range(x.shape[0]):
         ct = cont[t].unsqueeze(1)
         hp = ct * h
         gates = x[t].reshape(x.shape[1], -1) @ w_xc.t() + b_c + hp @ w_hc.t()
+        if static_term is not None:
+            gates = gates + static_term
         i, f, o, g = gates.split(hidden, dim=1)
         i, f, o, g = torch.sigmoid(i), ct * torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
         c = f * c + i * g
@@ -114,8 +116,11 @@ def lstm_case(name, t_len, n, inp, hidden, expose, cont):
     w_hc = caffe_gates(lstm.weight_hh_l0.detach(), hidden).clone().requires_grad_(True)
     b_c = caffe_gates((lstm.bias_ih_l0 + lstm.bias_hh_l0).detach(), hidden).clone().requires_grad_(True)
     y, h_t, c_t = lstm_manual(x, cont_t, w_xc, b_c, w_hc, h0[0], c0[0], hidden)
-    if all(v == 1 for v in cont[0] + sum(cont[1:], [])) or (not expose and all(v == 1 for v in sum(cont[1:], []))):
-        # Without resets after the start, the recurrence must agree with torch's own LSTM.
+    no_reset_after_start = all(v == 1 for row in cont[1:] for v in row)
+    state_used_at_start = expose and any(v != 1 for v in cont[0])
+    if no_reset_after_start and not state_used_at_start:
+        # Without resets (a zero initial state makes the first step's cont irrelevant), the recurrence must agree
+        # with torch's own LSTM.
         y_ref, (h_ref, c_ref) = lstm(x, (h0, c0))
         assert torch.allclose(y, y_ref, atol=1e-12), "manual LSTM disagrees with torch.nn.LSTM"
         assert torch.allclose(c_t, c_ref[0], atol=1e-12)
@@ -132,6 +137,22 @@ def lstm_case(name, t_len, n, inp, hidden, expose, cont):
         arrays.update(h0=h0, c0=c0, h_t=h_t.unsqueeze(0), c_t=c_t.unsqueeze(0), dh_t=dh_t, dc_t=dc_t, dh0=h0.grad,
                       dc0=c0.grad)
     save(name, dict(num_output=hidden, expose_hidden=expose), **arrays)
+
+
+def lstm_static_case(name, t_len, n, inp, static_in, hidden, cont):
+    """LSTM with a static input (W_xc_static·x_static added at every step) and exposed initial/final states."""
+    x, x_static = rand(t_len, n, inp), rand(n, static_in)
+    w_xc, b_c, w_s, w_hc = rand(4 * hidden, inp), rand(4 * hidden), rand(4 * hidden, static_in), rand(4 * hidden, hidden)
+    h0, c0 = rand(1, n, hidden), rand(1, n, hidden)
+    cont_t = torch.tensor(cont, dtype=torch.float64)
+    static_term = x_static @ w_s.t()
+    y, h_t, c_t = lstm_manual(x, cont_t, w_xc, b_c, w_hc, h0[0], c0[0], hidden, static_term)
+    dy, dh_t, dc_t = rand(*y.shape), rand(1, n, hidden), rand(1, n, hidden)
+    ((y * dy).sum() + (h_t * dh_t[0]).sum() + (c_t * dc_t[0]).sum()).backward()
+    save(name, dict(num_output=hidden, expose_hidden=True), x=x, cont=cont_t, x_static=x_static, h0=h0, c0=c0, w_xc=w_xc,
+         b_c=b_c, w_xc_static=w_s, w_hc=w_hc, y=y, h_t=h_t.unsqueeze(0), c_t=c_t.unsqueeze(0), dy=dy, dh_t=dh_t,
+         dc_t=dc_t, dx=x.grad, dx_static=x_static.grad, dh0=h0.grad, dc0=c0.grad, dw_xc=w_xc.grad, db_c=b_c.grad,
+         dw_xc_static=w_s.grad, dw_hc=w_hc.grad)
 
 
 def rnn_case(name, t_len, n, inp, hidden, cont):
@@ -165,3 +186,4 @@ lrn_case("lrn_across_size3", 1, 4, 2, 3, 3, 1.0, 0.6, 2.0)
 lstm_case("lstm_reset", 4, 3, 5, 3, False, [[0, 0, 0], [1, 1, 1], [1, 0, 1], [1, 1, 1]])
 lstm_case("lstm_expose", 3, 2, 4, 3, True, [[1, 1], [1, 1], [1, 1]])
 rnn_case("rnn_reset", 4, 2, 3, 4, [[0, 0], [1, 1], [0, 1], [1, 1]])
+lstm_static_case("lstm_static", 3, 2, 3, 4, 2, [[0, 1], [1, 1], [1, 0]])

@@ -83,6 +83,42 @@ public class RecurrentLayerTests
     }
 
     [Test]
+    public void LSTM_WithStaticInputAndExposedState_MatchesPyTorch()
+    {
+        LayerFixture f = LayerFixture.Load("lstm_static");
+        Blob x = f.Blob("x"), xs = f.Blob("x_static");
+        Blob[] bottoms = [x, f.Blob("cont"), xs, f.Blob("h0"), f.Blob("c0")];
+        Blob[] tops = AllTops(3);
+        Layer layer = TestData.SetUp(Def("LSTM", f.Int("num_output"), expose: true), bottoms, tops);
+        string[] names = ["w_xc", "b_c", "w_xc_static", "w_hc"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            Assert.That(layer.Blobs[i].ShapeArray, Is.EqualTo(f.Shape(names[i])), names[i]);
+            f.Data(names[i]).CopyTo(layer.Blobs[i].MutableData);
+        }
+        layer.Forward(bottoms, tops);
+        f.AssertClose("y", tops[0].Data, "LSTM output");
+        f.AssertClose("h_t", tops[1].Data, "final h");
+        f.AssertClose("c_t", tops[2].Data, "final c");
+        f.Data("dy").CopyTo(tops[0].MutableDiff);
+        f.Data("dh_t").CopyTo(tops[1].MutableDiff);
+        f.Data("dc_t").CopyTo(tops[2].MutableDiff);
+        foreach (Blob p in layer.Blobs)
+        {
+            p.MutableDiff.Clear();
+        }
+        layer.Backward(tops, [true, false, true, true, true], bottoms);
+        f.AssertClose("dx", x.Diff, "input gradient");
+        f.AssertClose("dx_static", xs.Diff, "static input gradient");
+        f.AssertClose("dh0", bottoms[3].Diff, "h0 gradient");
+        f.AssertClose("dc0", bottoms[4].Diff, "c0 gradient");
+        for (int i = 0; i < names.Length; i++)
+        {
+            f.AssertClose("d" + names[i], layer.Blobs[i].Diff, names[i] + " gradient");
+        }
+    }
+
+    [Test]
     public void RNN_MatchesPyTorch()
     {
         LayerFixture f = LayerFixture.Load("rnn_reset");

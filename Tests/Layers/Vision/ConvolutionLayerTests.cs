@@ -137,6 +137,18 @@ public class ConvolutionLayerTests
     }
 
     [Test]
+    public void Gradient_NoSpatialAxes_ActsLikeInnerProduct()
+    {
+        // A 2-axis bottom has no spatial axes: each image is a C-vector and the layer is a (grouped) inner product.
+        var def = ConvDef("Convolution", 4, [1], group: 2);
+        Blob x = TestData.Uniform([3, 6], 19), y = new();
+        Layer layer = TestData.SetUp(def, [x], [y]);
+        Assert.That(y.ShapeArray, Is.EqualTo(new[] { 3, 4 }));
+        Assert.That(layer.Blobs[0].ShapeArray, Is.EqualTo(new[] { 4, 3 }));
+        new GradientChecker(1e-2, 1e-3).Check(layer, [x], [y]);
+    }
+
+    [Test]
     public void ForwardFlops_CountsMultiplyAdds()
     {
         Blob x = TestData.Uniform([2, 4, 5, 5], 17), y = new();

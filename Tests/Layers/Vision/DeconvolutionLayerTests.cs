@@ -24,6 +24,17 @@ public class DeconvolutionLayerTests
     }
 
     [Test]
+    public void Gradient_1x1_TwoBottoms()
+    {
+        var def = ConvolutionLayerTests.ConvDef("Deconvolution", 4, [1], group: 2);
+        Blob x1 = TestData.Uniform([2, 2, 3, 5], 25), x2 = TestData.Uniform([2, 2, 3, 5], 26), y1 = new(), y2 = new();
+        Layer layer = TestData.SetUp(def, [x1, x2], [y1, y2]);
+        Assert.That(y1.ShapeArray, Is.EqualTo(new[] { 2, 4, 3, 5 }));
+        Assert.That(layer.Blobs[0].ShapeArray, Is.EqualTo(new[] { 2, 2, 1, 1 }));
+        new GradientChecker(1e-2, 1e-3).Check(layer, [x1, x2], [y1, y2]);
+    }
+
+    [Test]
     public void Gradient_3D()
     {
         var def = ConvolutionLayerTests.ConvDef("Deconvolution", 2, [2], [2, 1, 1], [0, 1, 0], [1, 1, 2]);
