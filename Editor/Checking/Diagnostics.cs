@@ -29,7 +29,10 @@ internal static partial class Diagnostics
         {
             return $"{file}: file not found";
         }
-        string? layer = e is LayerException le ? le.LayerName : LayerInMessage().Match(message) is { Success: true } m ? m.Groups[1].Value : null;
+        string? layer = e is LayerException le ? le.LayerName
+            : LayerInMessage().Match(message) is { Success: true } m ? m.Groups[1].Value
+            : ParameterBlobInMessage().Match(message) is { Success: true } p ? p.Groups[1].Value
+            : null;
         if (layer is not null && text is not null && FindLayer(text, layer) is (int line, int column))
         {
             return $"{file}:{line}:{column}: {message}";
@@ -100,4 +103,8 @@ internal static partial class Diagnostics
 
     [GeneratedRegex("^Layer '([^']+)'")]
     private static partial Regex LayerInMessage();
+
+    // Fillers name the parameter blob they fill, "<layer>/weight" or "<layer>/<index>".
+    [GeneratedRegex("blob '([^'/]+)/[^']*'")]
+    private static partial Regex ParameterBlobInMessage();
 }

@@ -121,6 +121,18 @@ public sealed class CheckCommandTests
     }
 
     [Test]
+    public void UnknownFillerType_IsAnErrorAtTheLayer_EvenThoughNothingIsFilled()
+    {
+        string net = _dir.Write("filler.prototxt", CheckNets.Mlp.Replace("\"xavier\"", "\"xavierr\"", StringComparison.Ordinal));
+        int line = 1 + File.ReadAllLines(net).ToList().FindIndex(l => l.Contains("name: \"ip1\"", StringComparison.Ordinal));
+
+        var (code, _, errors) = CliRunner.Run("check", net);
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(errors, Does.StartWith($"{net}:{line}:3: ").And.Contain("xavierr"));
+    }
+
+    [Test]
     public void UnknownLayerType_IsAnError()
     {
         string net = _dir.Write("type.prototxt", CheckNets.Mlp.Replace("type: \"ReLU\"", "type: \"RelU\"", StringComparison.Ordinal));
