@@ -279,4 +279,20 @@ public sealed class CheckCommandTests
         Assert.That(TopShape(output, "data"), Is.EqualTo("4×1×5×7"));
         Assert.That(TopShape(output, "label"), Is.EqualTo("4"));
     }
+
+    [Test]
+    public void LevelAndRepeatedStageOptions_AreAllApplied()
+    {
+        string net = _dir.Write("stages.prototxt", """
+            layer { name: "a" type: "Input" top: "x" input_param { shape { dim: 2 dim: 3 } } }
+            layer { name: "both" type: "ReLU" bottom: "x" top: "both" include { stage: "s1" stage: "s2" } }
+            layer { name: "deep" type: "ReLU" bottom: "x" top: "deep" include { min_level: 2 } }
+            """);
+
+        Assert.That(TopShape(CliRunner.Run("check", net, "--stage", "s1").Out, "both"), Is.Null);
+        Assert.That(TopShape(CliRunner.Run("check", net, "--stage", "s1", "--stage", "s2").Out, "both"), Is.EqualTo("2×3"));
+        Assert.That(TopShape(CliRunner.Run("check", net, "--level", "1").Out, "deep"), Is.Null);
+        Assert.That(TopShape(CliRunner.Run("check", net, "--level", "2").Out, "deep"), Is.EqualTo("2×3"));
+        Assert.That(CliRunner.Run("check", net, "--level", "two").Code, Is.EqualTo(1));
+    }
 }
