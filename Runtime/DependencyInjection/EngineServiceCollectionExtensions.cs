@@ -9,7 +9,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the runtime core (CPU backend, layer registry, net factory) without any layers.
+    /// Registers the runtime core (CPU backend, layer registry, net factory, built-in solvers) without any layers.
     /// Most applications call <c>AddEngine()</c> from Engine.Layers, which also registers the built-in layers.
     /// </summary>
     public static IServiceCollection AddEngineCore(this IServiceCollection services)
@@ -17,6 +17,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<Backend>(_ => Backend.Cpu);
         services.TryAddSingleton(sp => new LayerRegistry(sp.GetServices<LayerRegistration>(), sp));
         services.TryAddSingleton<NetFactory>();
+        services.AddEngineSolvers();
         return services;
     }
 

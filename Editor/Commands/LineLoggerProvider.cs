@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Editor.Commands;
+
+/// <summary>
+/// Writes each log message as one plain line (Caffe's log style, no category or level prefix); warnings and errors
+/// get a prefix. When a progress line is shown on a terminal, it is cleared first so the two do not interleave.
+/// </summary>
+internal sealed class LineLoggerProvider(TextWriter output, bool clearProgressLine) : ILoggerProvider
+{
+    private readonly Lock _gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new LineLogger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private void Write(LogLevel level, string message)
+    {
+        lock (_gate)
+        {
+            if (clearProgressLine)
+            {
+                Console.Error.Write("\r\u001b[K");
+            }
+            string prefix = level switch
+            {
+                LogLevel.Warning => "Warning: ",
+                LogLevel.Error or LogLevel.Critical => "Error: ",
+                _ => "",
+            };
+            output.WriteLine(prefix + message);
+            output.Flush();
+        }
+    }
+
+    private sealed class LineLogger(LineLoggerProvider provider) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                provider.Write(logLevel, formatter(state, exception));
+            }
+        }
+    }
+}

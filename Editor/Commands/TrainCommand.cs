@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using Engine.Data;
+using Engine.Proto;
+using Engine.Solvers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Editor.Commands;
+
+/// <summary>
+/// <c>engine train</c>: trains the nets a solver prototxt describes, with Caffe's log lines, a progress line,
+/// snapshots, resume (<c>--snapshot</c>) and fine-tuning (<c>--weights</c>). Ctrl+C finishes the current iteration,
+/// snapshots and exits 0.
+/// </summary>
+internal sealed class TrainCommand : ICliCommand
+{
+    public string Name => "train";
+
+    public string Summary => "Train a net from a solver prototxt (Caffe's 'caffe train').";
+
+    public string Usage => """
+        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N]
+
+          --solver      the solver definition (nets and snapshot_prefix are resolved against its directory)
+          --snapshot    resume from a .solverstate written by an earlier run
+          --weights     initialise from trained weights, matched by layer name (fine-tuning)
+          --iterations  override max_iter
+
+        Ctrl+C finishes the current iteration, writes a snapshot and exits 0.
+
+        Example:
+          engine train --solver Samples/FashionLenet/lenet_solver.prototxt
+        """;
+
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var cl = new CommandLine(args);
+        string solverPath = cl.Get("solver") ?? throw new CliError("--solver is required (see engine train --help)");
+        string? resume = cl.Get("snapshot");
+        string? weights = cl.Get("weights");
+        if (resume is not null && weights is not null)
+        {
+            throw new CliError("give --snapshot or --weights, not both (a snapshot already holds the weights)");
+        }
+        bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+
+        using ServiceProvider services = new ServiceCollection()
+            .AddEngine()
+            .AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new LineLoggerProvider(stdout, terminal)))
+            .BuildServiceProvider();
+        var factory = services.GetRequiredService<SolverFactory>();
+        Solver solver;
+        try
+        {
+            SolverParameter param = SolverFactory.LoadParameter(solverPath);
+            if (cl.Has("iterations"))
+            {
+                param.MaxIter = cl.GetInt("iterations", param.MaxIter);
+            }
+            solver = factory.Create(param, Path.GetDirectoryName(Path.GetFullPath(solverPath)));
+        }
+        catch (Exception e) when (e is SolverException or DataSourceException)
+        {
+            throw new CliError($"{solverPath}: {e.Message}");
+        }
+
+        using (solver)
+        {
+            if (weights is not null)
+            {
+                foreach (string w in weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    try
+                    {
+                        solver.CopyWeightsFrom(w);
+                    }
+                    catch (SolverException e)
+                    {
+                        throw new CliError(e.Message);
+                    }
+                }
+            }
+            return Train(solver, resume, stdout, terminal);
+        }
+    }
+
+    private static int Train(Solver solver, string? resume, TextWriter stdout, bool terminal)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (!cancel.IsCancellationRequested)
+            {
+                // First Ctrl+C: stop cleanly after this iteration; a second one kills the process as usual.
+                e.Cancel = true;
+                cancel.Cancel();
+            }
+        };
+        Console.CancelKeyPress += onCancel;
+
+        string? lastModel = null;
+        solver.SnapshotWritten += (_, e) => lastModel = e.ModelPath;
+        var progress = new ProgressReporter(solver, stdout, terminal);
+        solver.IterationCompleted += progress.OnIteration;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            solver.Solve(resume, cancel.Token);
+        }
+        catch (SolverException e)
+        {
+            throw new CliError(e.Message);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            progress.Finish();
+        }
+
+        stdout.WriteLine($"Training {(solver.StoppedEarly ? "stopped early" : "finished")} at iteration {solver.Iter} in {Format(clock.Elapsed)}.");
+        foreach (TestCompletedEventArgs test in solver.LastTestResults)
+        {
+            TestScore? accuracy = test.Scores.FirstOrDefault(s => s.Name.Contains("accuracy", StringComparison.OrdinalIgnoreCase));
+            string summary = accuracy is not null
+                ? $"accuracy = {accuracy.Value.ToString("0.0000", CultureInfo.InvariantCulture)}"
+                : string.Join(", ", test.Scores.Select(s => $"{s.Name} = {s.Value.ToString("G6", CultureInfo.InvariantCulture)}"));
+            stdout.WriteLine($"Final test (net #{test.TestNet}, iteration {test.Iteration}): {summary}");
+        }
+        if (lastModel is not null)
+        {
+            stdout.WriteLine($"Model saved to {lastModel}");
+        }
+        return 0;
+    }
+
+    internal static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m{t.Seconds:00}s" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:00}s" : $"{t.TotalSeconds:0.0}s";
+}

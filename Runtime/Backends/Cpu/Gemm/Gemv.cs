@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Engine.Backends.Cpu;
+
+/// <summary>
+/// The m = 1 and n = 1 shapes (batch-1 inference). Packing would copy all of the matrix for a single use, so these read it in
+/// place: either as a weighted sum of rows (the output runs along the matrix's contiguous dimension) or as dot products (the
+/// depth does). Each output element accumulates over k in order, so the split between vector and tail code cannot change it.
+/// </summary>
+internal static unsafe class Gemv
+{
+    // Outputs per parallel task: a multiple of the 32-wide vector block, so the split never moves an element into tail code.
+    private const int OutputsPerTask = 256;
+
+    public static void Run(ref GemmProblem p, SgemmPath path, WorkerPool? pool)
+    {
+        var body = new Body { Vector = path != SgemmPath.Portable, K = p.K, Alpha = p.Alpha, Beta = p.Beta, C = p.C };
+        if (p.M == 1)
+        {
+            body.Count = p.N;
+            body.OutStride = 1;
+            float* w = p.A;
+            nint ws = p.TransA ? p.Lda : 1;
+            body.RowsOfMatrix = !p.TransB;
+            body.Matrix = p.B;
+            body.Ld = p.Ldb;
+            body.Weights = body.RowsOfMatrix ? w : Contiguous(w, ws, p.K);
+            body.WeightStride = body.RowsOfMatrix ? ws : 1;
+        }
+        else
+        {
+            body.Count = p.M;
+            body.OutStride = p.Ldc;
+            float* v = p.B;
+            nint vs = p.TransB ? 1 : p.Ldb;
+            body.RowsOfMatrix = p.TransA;
+            body.Matrix = p.A;
+            body.Ld = p.Lda;
+            body.Weights = body.RowsOfMatrix ? v : Contiguous(v, vs, p.K);
+            body.WeightStride = body.RowsOfMatrix ? vs : 1;
+        }
+
+        int tasks = (body.Count + OutputsPerTask - 1) / OutputsPerTask;
+        if (pool is null || tasks == 1)
+        {
+            body.Chunk = body.Count;
+            body.Invoke(0);
+        }
+        else
+        {
+            body.Chunk = OutputsPerTask;
+            pool.For(tasks, ref body);
+        }
+    }
+
+    private struct Body : IParallelBody
+    {
+        public bool Vector, RowsOfMatrix;
+        public int K, Count, Chunk;
+        public float Alpha, Beta;
+        public float* Matrix, Weights, C;
+        public nint Ld, WeightStride, OutStride;
+
+        public readonly void Invoke(int index)
+        {
+            int first = index * Chunk, count = Math.Min(Chunk, Count - first);
+            // Results pass through a stack buffer so the epilogue can handle a strided C and beta in one place.
+            const int Block = OutputsPerTask;
+            float* buffer = stackalloc float[Block];
+            for (int start = first; start < first + count; start += Block)
+            {
+                int len = Math.Min(Block, first + count - start);
+                if (RowsOfMatrix) RowCombination(Weights, WeightStride, Matrix + start, Ld, K, len, buffer, Vector);
+                else Dots(Matrix + start * Ld, Ld, len, Weights, K, buffer, Vector);
+                float* c = C + start * OutStride;
+                if (Beta == 0f)
+                    for (int i = 0; i < len; i++) c[i * OutStride] = Alpha * buffer[i];
+                else
+                    for (int i = 0; i < len; i++) c[i * OutStride] = MathF.FusedMultiplyAdd(Alpha, buffer[i], Beta * c[i * OutStride]);
+            }
+        }
+    }
+
+    private static float* Contiguous(float* v, nint stride, int length)
+    {
+        if (stride == 1) return v;
+        float* copy = GemmScratch.Vector.Get(length);
+        for (int i = 0; i < length; i++) copy[i] = v[i * stride];
+        return copy;
+    }
+
+    /// <summary>result[j] = sum_p w[p * ws] * x[p * ldx + j] for j in [0, len).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowCombination(float* w, nint ws, float* x, nint ldx, int rows, int len, float* result, bool vector)
+    {
+        int j = 0;
+        if (vector && Fma.IsSupported)
+        {
+            for (; j + 32 <= len; j += 32)
+            {
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                float* xp = x + j;
+                for (int p = 0; p < rows; p++, xp += ldx)
+                {
+                    var wv = Vector256.Create(w[p * ws]);
+                    s0 = Fma.MultiplyAdd(wv, Vector256.Load(xp), s0);
+                    s1 = Fma.MultiplyAdd(wv, Vector256.Load(xp + 8), s1);
+                    s2 = Fma.MultiplyAdd(wv, Vector256.Load(xp + 16), s2);
+                    s3 = Fma.MultiplyAdd(wv, Vector256.Load(xp + 24), s3);
+                }
+                s0.Store(result + j); s1.Store(result + j + 8); s2.Store(result + j + 16); s3.Store(result + j + 24);
+            }
+            for (; j + 8 <= len; j += 8)
+            {
+                Vector256<float> s0 = default;
+                float* xp = x + j;
+                for (int p = 0; p < rows; p++, xp += ldx) s0 = Fma.MultiplyAdd(Vector256.Create(w[p * ws]), Vector256.Load(xp), s0);
+                s0.Store(result + j);
+            }
+            for (; j < len; j++)
+            {
+                float s = 0f;
+                for (int p = 0; p < rows; p++) s = MathF.FusedMultiplyAdd(w[p * ws], x[p * ldx + j], s);
+                result[j] = s;
+            }
+            return;
+        }
+
+        for (; j < len; j++) result[j] = 0f;
+        for (int p = 0; p < rows; p++)
+        {
+            float wp = w[p * ws];
+            float* xp = x + p * ldx;
+            for (j = 0; j < len; j++) result[j] += wp * xp[j];
+        }
+    }
+
+    /// <summary>result[j] = sum_p r[j * ldr + p] * v[p] for j in [0, count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dots(float* r, nint ldr, int count, float* v, int len, float* result, bool vector)
+    {
+        for (int j = 0; j < count; j++, r += ldr)
+        {
+            int p = 0;
+            float sum = 0f;
+            if (vector && Fma.IsSupported)
+            {
+                Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+                for (; p + 32 <= len; p += 32)
+                {
+                    s0 = Fma.MultiplyAdd(Vector256.Load(r + p), Vector256.Load(v + p), s0);
+                    s1 = Fma.MultiplyAdd(Vector256.Load(r + p + 8), Vector256.Load(v + p + 8), s1);
+                    s2 = Fma.MultiplyAdd(Vector256.Load(r + p + 16), Vector256.Load(v + p + 16), s2);
+                    s3 = Fma.MultiplyAdd(Vector256.Load(r + p + 24), Vector256.Load(v + p + 24), s3);
+                }
+                for (; p + 8 <= len; p += 8) s0 = Fma.MultiplyAdd(Vector256.Load(r + p), Vector256.Load(v + p), s0);
+                sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+                for (; p < len; p++) sum = MathF.FusedMultiplyAdd(r[p], v[p], sum);
+            }
+            else
+            {
+                for (; p < len; p++) sum += r[p] * v[p];
+            }
+            result[j] = sum;
+        }
+    }
+}
