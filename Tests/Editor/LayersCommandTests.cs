@@ -7,22 +7,10 @@ namespace Engine.Tests.Editor;
 [TestFixture]
 public sealed class LayersCommandTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException("Engine.sln not found above the test directory.");
-    }
-
     [Test]
     public void CommittedCatalogue_MatchesTheGeneratedOne()
     {
-        string committed = File.ReadAllText(Path.Combine(RepositoryRoot(), LayerCatalogue.RepositoryPath));
+        string committed = File.ReadAllText(Path.Combine(Repository.Root(), LayerCatalogue.RepositoryPath));
 
         var (code, generated, errors) = CliRunner.Run("layers", "--markdown");
 

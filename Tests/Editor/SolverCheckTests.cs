@@ -144,4 +144,20 @@ public sealed class SolverCheckTests
 
         Assert.That(CliRunner.Run("check", solver, "--phase", "train").Code, Is.EqualTo(1));
     }
+
+    [Test]
+    public void FashionLenetSample_ChecksOut()
+    {
+        string solver = Path.Combine(Repository.Root(), "Samples", "FashionLenet", "lenet_solver.prototxt");
+
+        var (code, output, errors) = CliRunner.Run("check", solver);
+
+        // Without the dataset installed the data axes are unknown (a warning); the sizes the net fixes are checked either way.
+        Assert.That(code, Is.EqualTo(0), errors);
+        Assert.That(CheckCommandTests.TopShape(output, "ip1"), Is.EqualTo("64×500"));
+        Assert.That(CheckCommandTests.TopShape(output, "ip2"), Is.EqualTo("64×10"));
+        string testNet = output[output.IndexOf("test net #0", StringComparison.Ordinal)..];
+        Assert.That(CheckCommandTests.TopShape(testNet, "ip2"), Is.EqualTo("100×10"), "the test net's batch");
+        Assert.That(output, Does.Contain("phase TRAIN").And.Contain("phase TEST"));
+    }
 }
