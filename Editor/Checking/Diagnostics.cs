@@ -30,7 +30,7 @@ internal static partial class Diagnostics
             return $"{file}: file not found";
         }
         string? layer = e is LayerException le ? le.LayerName
-            : LayerInMessage().Match(message) is { Success: true } m ? m.Groups[1].Value
+            : LayerNamedIn(message) is { } named ? named
             : ParameterBlobInMessage().Match(message) is { Success: true } p ? p.Groups[1].Value
             : null;
         if (layer is not null && text is not null && FindLayer(text, layer) is (int line, int column))
@@ -39,6 +39,10 @@ internal static partial class Diagnostics
         }
         return $"{file}: {message}";
     }
+
+    /// <summary>The layer a net error message starts with (<c>Layer 'x' ...</c>), if any.</summary>
+    public static string? LayerNamedIn(string message)
+        => LayerInMessage().Match(message) is { Success: true } m ? m.Groups[1].Value : null;
 
     /// <summary>Position of <c>name: "<paramref name="layer"/>"</c> inside a block (not the net's own name).</summary>
     public static (int Line, int Column)? FindLayer(string text, string layer)

@@ -57,11 +57,11 @@ internal static class NetChecker
             }
         }
         NetParameter buildable = filtered;
-        var skipped = new List<(LayerParameter Layer, LayerException Error)>();
+        var skipped = new List<(LayerParameter Layer, Exception Error)>();
         while (true)
         {
-            Snapshot? a = TryBuild(buildable, state, WithStandIns(defaults, missing, 0), out LayerException? errorA);
-            Snapshot? b = TryBuild(buildable, state, WithStandIns(defaults, missing, 1), out LayerException? errorB);
+            Snapshot? a = TryBuild(buildable, state, WithStandIns(defaults, missing, 0), out Exception? errorA);
+            Snapshot? b = TryBuild(buildable, state, WithStandIns(defaults, missing, 1), out Exception? errorB);
             if (a is not null && b is not null)
             {
                 Snapshot merged = Snapshot.Merge(a, b);
@@ -69,7 +69,7 @@ internal static class NetChecker
                 {
                     return merged.ToResult(filtered.Name, state, warnings);
                 }
-                foreach ((LayerParameter layer, LayerException error) in skipped)
+                foreach ((LayerParameter layer, Exception error) in skipped)
                 {
                     if (layer.Bottom.All(bottom => merged.ShapeOf(bottom) is { } shape && shape.All(d => d is not null)))
                     {
@@ -81,30 +81,31 @@ internal static class NetChecker
                 // Totals of a pruned net would understate the real ones.
                 return new NetCheckResult(filtered.Name, state, merged.Layers, null, null, null, warnings);
             }
-            LayerException e = (errorA ?? errorB)!;
+            Exception e = (errorA ?? errorB)!;
+            string? culpritName = e is LayerException le ? le.LayerName : Diagnostics.LayerNamedIn(e.Message);
             bool sameEitherWay = errorA is not null && errorB is not null && errorA.Message == errorB.Message;
-            if (sameEitherWay || missing.Any(m => m.Layer == e.LayerName) || skipped.Count >= 16
-                || buildable.Layer.FirstOrDefault(l => l.Name == e.LayerName) is not { } culprit)
+            if (sameEitherWay || missing.Any(m => m.Layer == culpritName) || skipped.Count >= 16
+                || buildable.Layer.FirstOrDefault(l => l.Name == culpritName) is not { } culprit)
             {
                 // The same complaint whatever the placeholders (layer errors quote the shapes they reject):
                 // the definition itself is wrong.
                 throw e;
             }
             // Placeholder shapes can violate a layer's expectations (a fixed Reshape, an Eltwise with a known
-            // input) that the real data may meet. Check the rest without it, then judge from its inputs' shapes.
+            // input, a parameter shared with a layer of known input) that the real data may meet. Check the rest without it, then judge from its inputs' shapes.
             skipped.Add((culprit, e));
             buildable = WithoutDependents(buildable, culprit);
         }
     }
 
-    private static Snapshot? TryBuild(NetParameter net, NetState state, LayerRegistry registry, out LayerException? error)
+    private static Snapshot? TryBuild(NetParameter net, NetState state, LayerRegistry registry, out Exception? error)
     {
         try
         {
             error = null;
             return Build(net, state, registry);
         }
-        catch (LayerException e)
+        catch (Exception e) when (e is LayerException or NetException)
         {
             error = e;
             return null;

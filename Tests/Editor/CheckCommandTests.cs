@@ -295,4 +295,25 @@ public sealed class CheckCommandTests
         Assert.That(TopShape(CliRunner.Run("check", net, "--level", "2").Out, "deep"), Is.EqualTo("2×3"));
         Assert.That(CliRunner.Run("check", net, "--level", "two").Code, Is.EqualTo(1));
     }
+
+    [Test]
+    public void MissingDataSource_SharingThatOnlyFailsOnGuessedChannels_IsSkippedWithAWarning()
+    {
+        // Siamese style: the pair's channels are sliced apart and both halves share conv weights; with the real
+        // two-channel data the halves match, with a guessed channel count they cannot.
+        string siamese = """
+            layer { name: "slice" type: "Slice" bottom: "data" top: "a" top: "b" slice_param { slice_point: 1 } }
+            layer { name: "conv_a" type: "Convolution" bottom: "a" top: "ca" param { name: "w" } param { name: "bias" }
+                    convolution_param { num_output: 4 kernel_size: 3 } }
+            layer { name: "conv_b" type: "Convolution" bottom: "b" top: "cb" param { name: "w" } param { name: "bias" }
+                    convolution_param { num_output: 4 kernel_size: 3 } }
+            """;
+        string train = _dir.Write("train.prototxt", CheckNets.MissingData + siamese);
+
+        var (code, output, errors) = CliRunner.Run("check", train);
+
+        Assert.That(code, Is.EqualTo(0), errors);
+        Assert.That(errors, Does.Contain("layer 'conv_b'").And.Contain("not checked"));
+        Assert.That(TopShape(output, "ca"), Is.EqualTo("64×4×?×?"));
+    }
 }
