@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -13,6 +15,9 @@ public sealed class EltwiseLayer : Layer
     private readonly Blob _argmax = new("argmax");
     private EltwiseParameter.Types.EltwiseOp _op;
     private float[] _coeffs = [];
+    private Blob? _deviceArgmax;
+    private OpenCLKernel? _maxForwardKernel;
+    private OpenCLKernel? _maxBackwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public EltwiseLayer(LayerParameter param)
@@ -167,6 +172,108 @@ public sealed class EltwiseLayer : Layer
     public override void Dispose()
     {
         _argmax.Dispose();
+        _deviceArgmax?.Dispose();
         base.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        OpenCLMath math = cl.DeviceMath;
+        int n = top[0].Count;
+        IDeviceMemory y = top[0].MutableDeviceData();
+        switch (_op)
+        {
+            case EltwiseParameter.Types.EltwiseOp.Sum:
+                math.Scale(n, _coeffs[0], bottom[0].DeviceData(), 0, y, 0);
+                for (int i = 1; i < bottom.Count; i++)
+                {
+                    math.Axpy(n, _coeffs[i], bottom[i].DeviceData(), 0, y, 0);
+                }
+                break;
+            case EltwiseParameter.Types.EltwiseOp.Prod:
+                math.Mul(n, bottom[0].DeviceData(), 0, bottom[1].DeviceData(), 0, y, 0);
+                for (int i = 2; i < bottom.Count; i++)
+                {
+                    math.Mul(n, y, 0, bottom[i].DeviceData(), 0, y, 0);
+                }
+                break;
+            default:
+            {
+                _maxForwardKernel ??= cl.Kernel(typeof(EltwiseLayer).Assembly, "EltwiseLayer.cl", "eltwise_max_forward");
+                _deviceArgmax ??= new Blob("argmax", Backend);
+                _deviceArgmax.ReshapeLike(bottom[0]);
+                IDeviceMemory arg = _deviceArgmax.MutableDeviceData();
+                for (int i = 1; i < bottom.Count; i++)
+                {
+                    IDeviceMemory a = bottom[0].DeviceData(), b = bottom[i].DeviceData();
+                    _maxForwardKernel.Arg(0, n).Arg(1, i == 1 ? 1 : 0).Arg(2, i).Arg(3, a).Arg(4, b).Arg(5, y).Arg(6, arg).Launch(n);
+                }
+                break;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        OpenCLMath math = cl.DeviceMath;
+        int n = top[0].Count;
+        IDeviceMemory dy = top[0].DeviceDiff();
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            if (!propagateDown[i])
+            {
+                continue;
+            }
+            IDeviceMemory dx = bottom[i].MutableDeviceDiff();
+            switch (_op)
+            {
+                case EltwiseParameter.Types.EltwiseOp.Sum:
+                    math.Scale(n, _coeffs[i], dy, 0, dx, 0);
+                    break;
+                case EltwiseParameter.Types.EltwiseOp.Prod:
+                {
+                    // The product of the other inputs (not y / xᵢ), as on the CPU path.
+                    bool first = true;
+                    for (int j = 0; j < bottom.Count; j++)
+                    {
+                        if (j == i)
+                        {
+                            continue;
+                        }
+                        if (first)
+                        {
+                            math.Copy(n, bottom[j].DeviceData(), 0, dx, 0);
+                            first = false;
+                        }
+                        else
+                        {
+                            math.Mul(n, dx, 0, bottom[j].DeviceData(), 0, dx, 0);
+                        }
+                    }
+                    math.Mul(n, dx, 0, dy, 0, dx, 0);
+                    break;
+                }
+                default:
+                    if (_deviceArgmax is null)
+                    {
+                        throw Error("backward ran before forward: the MAX winners are not known.");
+                    }
+                    _maxBackwardKernel ??= cl.Kernel(typeof(EltwiseLayer).Assembly, "EltwiseLayer.cl", "eltwise_max_backward");
+                    _maxBackwardKernel.Arg(0, n).Arg(1, i).Arg(2, _deviceArgmax.DeviceData()).Arg(3, dy).Arg(4, dx).Launch(n);
+                    break;
+            }
+        }
     }
 }

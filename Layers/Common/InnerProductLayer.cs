@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -120,4 +122,55 @@ public sealed class InnerProductLayer : Layer
 
     /// <inheritdoc />
     public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => 2L * _m * _n * _k + (_bias ? (long)_m * _n : 0);
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        OpenCLMath math = cl.DeviceMath;
+        IDeviceMemory x = bottom[0].DeviceData(), w = Blobs[0].DeviceData();
+        IDeviceMemory y = top[0].MutableDeviceData();
+        math.Gemm(false, !_transpose, _m, _n, _k, 1f, x, 0, w, 0, 0f, y, 0);
+        if (_bias)
+        {
+            math.AddRowVector(_m, _n, Blobs[1].DeviceData(), 0, y, 0);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        OpenCLMath math = cl.DeviceMath;
+        IDeviceMemory dy = top[0].DeviceDiff();
+        if (ParamPropagateDown[0])
+        {
+            IDeviceMemory x = bottom[0].DeviceData(), dw = Blobs[0].MutableDeviceDiff();
+            if (_transpose)
+            {
+                math.Gemm(true, false, _k, _n, _m, 1f, x, 0, dy, 0, 1f, dw, 0);
+            }
+            else
+            {
+                math.Gemm(true, false, _n, _k, _m, 1f, dy, 0, x, 0, 1f, dw, 0);
+            }
+        }
+        if (_bias && ParamPropagateDown[1])
+        {
+            math.ColumnSum(_m, _n, 1f, dy, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
+        }
+        if (propagateDown[0])
+        {
+            IDeviceMemory w = Blobs[0].DeviceData();
+            math.Gemm(false, _transpose, _m, _k, _n, 1f, dy, 0, w, 0, 0f, bottom[0].MutableDeviceDiff(), 0);
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using System.Numerics.Tensors;
 using Engine.Proto;
 
@@ -13,6 +15,8 @@ public sealed class SoftmaxLayer : Layer
     private int _outer;
     private int _channels;
     private int _inner;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public SoftmaxLayer(LayerParameter param)
@@ -77,6 +81,37 @@ public sealed class SoftmaxLayer : Layer
                 }
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(SoftmaxLayer).Assembly, "SoftmaxLayer.cl", "softmax_forward");
+        IDeviceMemory x = bottom[0].DeviceData();
+        _forwardKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, x).Arg(4, top[0].MutableDeviceData()).Launch((long)_outer * _inner);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(SoftmaxLayer).Assembly, "SoftmaxLayer.cl", "softmax_backward");
+        IDeviceMemory y = top[0].DeviceData(), dy = top[0].DeviceDiff();
+        _backwardKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, y).Arg(4, dy).Arg(5, bottom[0].MutableDeviceDiff())
+            .Launch((long)_outer * _inner);
     }
 }
 

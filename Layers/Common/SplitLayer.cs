@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -53,6 +55,34 @@ public sealed class SplitLayer : Layer
         for (int i = 1; i < top.Count; i++)
         {
             Ops.Axpy(1f, top[i].Diff, dx);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        // Data is shared; nothing to copy, and nothing to move between host and device.
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        int n = bottom[0].Count;
+        IDeviceMemory first = top[0].DeviceDiff();
+        IDeviceMemory dx = bottom[0].MutableDeviceDiff();
+        cl.DeviceMath.Copy(n, first, 0, dx, 0);
+        for (int i = 1; i < top.Count; i++)
+        {
+            cl.DeviceMath.Axpy(n, 1f, top[i].DeviceDiff(), 0, dx, 0);
         }
     }
 }

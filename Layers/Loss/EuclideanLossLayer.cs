@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +11,7 @@ namespace Engine.Layers;
 public sealed class EuclideanLossLayer : LossLayer
 {
     private readonly Blob _difference = new("difference");
+    private Blob? _deviceDifference;
 
     /// <summary>Creates the layer.</summary>
     public EuclideanLossLayer(LayerParameter param)
@@ -55,6 +58,43 @@ public sealed class EuclideanLossLayer : LossLayer
     public override void Dispose()
     {
         _difference.Dispose();
+        _deviceDifference?.Dispose();
         base.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _deviceDifference ??= new Blob("difference", Backend);
+        _deviceDifference.ReshapeLike(bottom[0]);
+        int n = bottom[0].Count;
+        IDeviceMemory a = bottom[0].DeviceData(), b = bottom[1].DeviceData(), d = _deviceDifference.MutableDeviceData();
+        cl.DeviceMath.Sub(n, a, 0, b, 0, d, 0);
+        // The loss stays on the device; the host reads this one float when it sums the loss.
+        cl.DeviceMath.Dot(n, d, 0, d, 0, 0.5f / bottom[0].ShapeAt(0), top[0].MutableDeviceData(), 0);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceDifference is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        float weight = top[0].Diff[0];
+        for (int i = 0; i < 2; i++)
+        {
+            if (propagateDown[i])
+            {
+                float alpha = (i == 0 ? 1f : -1f) * weight / bottom[i].ShapeAt(0);
+                cl.DeviceMath.Scale(bottom[i].Count, alpha, _deviceDifference.DeviceData(), 0, bottom[i].MutableDeviceDiff(), 0);
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -21,6 +23,14 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     private int? _ignoreLabel;
     private LossParameter.Types.NormalizationMode _mode;
     private float _normalizer = 1f;
+
+    // Device-side state: probabilities, and per-position losses and counts followed by the normalizer.
+    private Blob? _deviceProb;
+    private Blob? _deviceScratch;
+    private OpenCLKernel? _softmaxKernel;
+    private OpenCLKernel? _positionsKernel;
+    private OpenCLKernel? _reduceKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public SoftmaxWithLossLayer(LayerParameter param)
@@ -138,6 +148,64 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     public override void Dispose()
     {
         _prob.Dispose();
+        _deviceProb?.Dispose();
+        _deviceScratch?.Dispose();
         base.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(SoftmaxWithLossLayer).Assembly;
+        _softmaxKernel ??= cl.Kernel(assembly, "SoftmaxLayer.cl", "softmax_forward");
+        _positionsKernel ??= cl.Kernel(assembly, "SoftmaxWithLossLayer.cl", "softmax_loss_positions");
+        _reduceKernel ??= cl.Kernel(assembly, "SoftmaxWithLossLayer.cl", "softmax_loss_reduce");
+        _deviceProb ??= new Blob("prob", Backend);
+        _deviceScratch ??= new Blob("loss_scratch", Backend);
+        _deviceProb.ReshapeLike(bottom[0]);
+        int positions = _outer * _inner;
+        Span<int> scratchShape = stackalloc int[1];
+        scratchShape[0] = 2 * positions + 1;
+        _deviceScratch.Reshape(scratchShape);
+
+        IDeviceMemory x = bottom[0].DeviceData(), label = bottom[1].DeviceData();
+        IDeviceMemory prob = _deviceProb.MutableDeviceData(), scratch = _deviceScratch.MutableDeviceData();
+        _softmaxKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, x).Arg(4, prob).Launch(positions);
+        _positionsKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, prob).Arg(4, label)
+            .Arg(5, _ignoreLabel.HasValue ? 1 : 0).Arg(6, _ignoreLabel ?? 0).Arg(7, scratch).Launch(positions);
+        _reduceKernel.Arg(0, _outer).Arg(1, _inner).Arg(2, (int)_mode).Arg(3, scratch).Arg(4, top[0].MutableDeviceData()).Launch(64, 64);
+        if (top.Count == 2)
+        {
+            cl.DeviceMath.Copy(bottom[0].Count, prob, 0, top[1].MutableDeviceData(), 0);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceProb is null || _deviceScratch is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(SoftmaxWithLossLayer).Assembly, "SoftmaxWithLossLayer.cl", "softmax_loss_backward");
+        float weight = top[0].Diff[0];
+        IDeviceMemory prob = _deviceProb.DeviceData(), label = bottom[1].DeviceData(), scratch = _deviceScratch.DeviceData();
+        _backwardKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, prob).Arg(4, label)
+            .Arg(5, _ignoreLabel.HasValue ? 1 : 0).Arg(6, _ignoreLabel ?? 0).Arg(7, scratch).Arg(8, weight)
+            .Arg(9, bottom[0].MutableDeviceDiff()).Launch(bottom[0].Count);
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,6 +12,8 @@ namespace Engine.Layers;
 public sealed class ReLULayer : NeuronLayer
 {
     private readonly float _slope;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public ReLULayer(LayerParameter param)
@@ -47,5 +51,37 @@ public sealed class ReLULayer : NeuronLayer
         {
             dx[i] = x[i] > 0f ? dy[i] : dy[i] * _slope;
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(ReLULayer).Assembly, "ReLULayer.cl", "relu_forward");
+        int n = bottom[0].Count;
+        IDeviceMemory x = bottom[0].DeviceData();
+        _forwardKernel.Arg(0, n).Arg(1, _slope).Arg(2, x).Arg(3, top[0].MutableDeviceData()).Launch(n);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(ReLULayer).Assembly, "ReLULayer.cl", "relu_backward");
+        int n = bottom[0].Count;
+        IDeviceMemory x = bottom[0].DeviceData(), dy = top[0].DeviceDiff();
+        _backwardKernel.Arg(0, n).Arg(1, _slope).Arg(2, x).Arg(3, dy).Arg(4, bottom[0].MutableDeviceDiff()).Launch(n);
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -27,6 +29,9 @@ public sealed class PoolingLayer : Layer
     private int _pooledW;
     private int _num;
     private int[] _argmax = [];
+    private Blob? _deviceArgmax;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public PoolingLayer(LayerParameter param)
@@ -305,4 +310,70 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc />
     public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
         => (long)top[0].Count * _kernelH * _kernelW;
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        bool max = _method == PoolingParameter.Types.PoolMethod.Max;
+        _forwardKernel ??= cl.Kernel(typeof(PoolingLayer).Assembly, "PoolingLayer.cl", max ? "max_pool_forward" : "ave_pool_forward");
+        int total = top[0].Count;
+        IDeviceMemory x = bottom[0].DeviceData();
+        SetWindow(_forwardKernel, total).Arg(11, x).Arg(12, top[0].MutableDeviceData());
+        if (max)
+        {
+            _deviceArgmax ??= new Blob("argmax", Backend);
+            _deviceArgmax.ReshapeLike(top[0]);
+            IDeviceMemory arg = _deviceArgmax.MutableDeviceData();
+            // Without a mask top the argmax buffer stands in for it; the kernel does not write it then.
+            _forwardKernel.Arg(13, arg).Arg(14, top.Count > 1 ? 1 : 0).Arg(15, top.Count > 1 ? top[1].MutableDeviceData() : arg);
+        }
+        _forwardKernel.Launch(total);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        bool max = _method == PoolingParameter.Types.PoolMethod.Max;
+        if (max && _deviceArgmax is null)
+        {
+            throw Error("backward ran before forward: the MAX positions are not known.");
+        }
+        _backwardKernel ??= cl.Kernel(typeof(PoolingLayer).Assembly, "PoolingLayer.cl", max ? "max_pool_backward" : "ave_pool_backward");
+        int total = bottom[0].Count;
+        SetWindow(_backwardKernel, total).Arg(11, top[0].DeviceDiff());
+        if (max)
+        {
+            _backwardKernel.Arg(12, _deviceArgmax!.DeviceData()).Arg(13, bottom[0].MutableDeviceDiff());
+        }
+        else
+        {
+            _backwardKernel.Arg(12, bottom[0].MutableDeviceDiff());
+        }
+        _backwardKernel.Launch(total);
+    }
+
+    private OpenCLKernel SetWindow(OpenCLKernel kernel, int total) => kernel
+        .Arg(0, total).Arg(1, _height).Arg(2, _width).Arg(3, _pooledH).Arg(4, _pooledW).Arg(5, _kernelH).Arg(6, _kernelW)
+        .Arg(7, _strideH).Arg(8, _strideW).Arg(9, _padH).Arg(10, _padW);
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _deviceArgmax?.Dispose();
+        base.Dispose();
+    }
 }

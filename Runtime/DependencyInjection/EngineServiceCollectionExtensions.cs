@@ -9,12 +9,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class EngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the runtime core (CPU backend, layer registry, net factory, built-in solvers) without any layers.
+    /// Registers the runtime core (the backend named by <c>ENGINE_DEVICE</c>, CPU by default; layer registry, net factory, built-in solvers) without any layers.
     /// Most applications call <c>AddEngine()</c> from Engine.Layers, which also registers the built-in layers.
     /// </summary>
     public static IServiceCollection AddEngineCore(this IServiceCollection services)
     {
-        services.TryAddSingleton<Backend>(_ => Backend.Cpu);
+        // ENGINE_DEVICE (cpu, opencl, opencl:N) picks the backend; unset means the CPU.
+        services.TryAddSingleton<Backend>(_ => Engine.Backends.OpenCL.BackendSelection.FromEnvironment());
         services.TryAddSingleton(sp => new LayerRegistry(sp.GetServices<LayerRegistration>(), sp));
         services.TryAddSingleton<NetFactory>();
         services.AddEngineSolvers();

@@ -6,6 +6,7 @@ internal static class ComparisonRegistry
     public static IReadOnlyList<IComparison> All { get; } =
     [
         new GemmComparison(),
+        new OpenCLGemmComparison(),
     ];
 
     public static IComparison? Find(string name) =>
