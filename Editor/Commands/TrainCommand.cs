@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Backends.Cpu;
 using System.Diagnostics;
 using System.Globalization;
 using Engine.Data;
@@ -20,12 +22,15 @@ internal sealed class TrainCommand : ICliCommand
     public string Summary => "Train a net from a solver prototxt (Caffe's 'caffe train').";
 
     public string Usage => """
-        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N]
+        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N] [--threads N] [--check-finite]
 
           --solver      the solver definition (nets and snapshot_prefix are resolved against its directory)
           --snapshot    resume from a .solverstate written by an earlier run
           --weights     initialise from trained weights, matched by layer name (fine-tuning)
           --iterations  override max_iter
+          --device      where to train: cpu (default, or ENGINE_DEVICE) or opencl:N (see engine device_query)
+          --threads     CPU worker threads (default: ENGINE_THREADS or the core count)
+          --check-finite  stop at the first layer whose output or gradient is NaN/Inf, naming it (slower)
 
         Ctrl+C finishes the current iteration, writes a snapshot and exits 0.
 
@@ -35,7 +40,7 @@ internal sealed class TrainCommand : ICliCommand
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var cl = new CommandLine(args);
+        var cl = new CommandLine(args, "check-finite");
         string solverPath = cl.Get("solver") ?? throw new CliError("--solver is required (see engine train --help)");
         string? resume = cl.Get("snapshot");
         string? weights = cl.Get("weights");
@@ -50,6 +55,20 @@ internal sealed class TrainCommand : ICliCommand
             .AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new LineLoggerProvider(stdout, terminal)))
             .BuildServiceProvider();
         var factory = services.GetRequiredService<SolverFactory>();
+        using WorkerPool? pool = cl.Has("threads") ? new WorkerPool(cl.GetInt("threads", 1)) : null;
+        if (cl.Get("device") is string device || pool is not null)
+        {
+            Backend backend = cl.Get("device") is string name ? BackendSelection.Parse(name, "--device") : factory.Backend;
+            if (pool is not null)
+            {
+                if (backend.IsDevice)
+                {
+                    throw new CliError("--threads applies to the CPU backend only");
+                }
+                backend = new CpuBackend(pool);
+            }
+            factory = new SolverFactory(factory.Solvers, factory.Layers, backend, factory.LoggerFactory);
+        }
         Solver solver;
         try
         {
@@ -81,6 +100,7 @@ internal sealed class TrainCommand : ICliCommand
                     }
                 }
             }
+            solver.CheckFinite = cl.Has("check-finite");
             return Train(solver, resume, stdout, terminal);
         }
     }

@@ -24,6 +24,12 @@ public abstract partial class Solver
     /// <summary>Mean loss over the last <c>average_loss</c> iterations of the current <see cref="Step"/> call.</summary>
     public float SmoothedLoss { get; private set; }
 
+    /// <summary>
+    /// When set, every iteration checks each layer's outputs and gradients and stops at the first NaN/Inf, naming the
+    /// layer, the blob and the iteration (<c>engine train --check-finite</c>). Slower; for diagnosis.
+    /// </summary>
+    public bool CheckFinite { get; set; }
+
     /// <summary>Learning rate of the most recent update.</summary>
     public float LearningRate { get; private set; }
 
@@ -64,6 +70,24 @@ public abstract partial class Solver
                 loss += Net.ForwardBackward();
             }
             loss /= Param.IterSize;
+            if (CheckFinite && NetDiagnostics.FirstNonFinite(Net) is string culprit)
+            {
+                throw new SolverException($"Iteration {Iter}: {culprit}. Training stopped before the update; the weights are unchanged.");
+            }
+            if (!float.IsFinite(loss))
+            {
+                // Diverged: updating would write NaN weights (and a later snapshot would overwrite a good one).
+                throw new SolverException(
+                    $"Iteration {Iter}: the loss is {loss}; training diverged and stopped before the update, so the weights and the last snapshot are unchanged. " +
+                    "Lower base_lr, or run with --check-finite to find the layer where it starts.");
+            }
+            if (Param.DebugInfo)
+            {
+                foreach (string line in NetDiagnostics.DebugInfo(Net))
+                {
+                    Logger.LogInformation("{Line}", line);
+                }
+            }
             UpdateSmoothedLoss(loss);
             bool display = Param.Display > 0 && Iter % Param.Display == 0;
             if (display)

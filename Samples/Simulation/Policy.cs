@@ -11,8 +11,16 @@ internal static class Policy
     /// <summary>The net the agents query every frame (batch = all agents).</summary>
     public static NetParameter Inference() => Layers(new NetBuilder("forager").Input("obs", 1, Senses.Size), "obs").Build();
 
-    /// <summary>The same layers with labels and a loss, for training by imitation.</summary>
-    public static NetParameter Training(int batch) => Layers(new NetBuilder("forager_train").Input("data", batch, Senses.Size).Input("label", batch), "data")
+    /// <summary>
+    /// The same layers fed by a MemoryData layer (the simulation hands it minibatches from its replay buffer) with a
+    /// loss, for training by imitation.
+    /// </summary>
+    public static NetParameter Training(int batch) => Layers(
+            new NetBuilder("forager_train").Layer("data", "MemoryData", [], ["data", "label"], l => l.MemoryDataParam = new MemoryDataParameter
+            {
+                BatchSize = (uint)batch, Channels = Senses.Size, Height = 1, Width = 1,
+            }),
+            "data")
         .SoftmaxWithLoss("loss", "scores", "label")
         .Build();
 

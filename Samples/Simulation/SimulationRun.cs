@@ -19,7 +19,8 @@ internal static class SimulationRun
 {
     public static SimulationResult Run(SimulationOptions o, TextWriter log)
     {
-        LayerRegistry registry = EngineServices.CreateDefaultRegistry();
+        using ServiceProvider services = new ServiceCollection().AddEngine().BuildServiceProvider();
+        LayerRegistry registry = services.GetRequiredService<LayerRegistry>();
         var model = new InferenceModel(Policy.Inference(), registry, seed: o.Seed);
         using Inference agents = model.CreateHandle(o.Agents);
         log.WriteLine($"Engine simulation sample: {o.Agents} foragers, {o.Food} pellets on a {World.Size}×{World.Size} torus, seed {o.Seed}");
@@ -28,7 +29,7 @@ internal static class SimulationRun
         log.WriteLine($"untrained net:  {o.Frames} frames, food eaten {baseline}");
 
         // Learn in a differently seeded world: the policy acts (so it sees the states it reaches), the expert labels.
-        using var trainer = new Trainer(registry, o.Seed);
+        using var trainer = new Trainer(services.GetRequiredService<Engine.Solvers.SolverFactory>(), o.Seed);
         var world = new World(o.Agents, o.Food, o.Seed + 1000);
         var obs = new float[o.Agents * Senses.Size];
         var scores = new float[o.Agents * World.Directions];

@@ -1,36 +1,46 @@
-using Engine.Backends.Cpu;
 using Engine.Embedding;
+using Engine.Layers;
 using Engine.Proto;
+using Engine.Solvers;
 
 namespace Engine.Samples.Simulation;
 
 /// <summary>
-/// Learns the expert's choices from the simulation's own data: samples go into a replay buffer as the world runs,
-/// and each <see cref="Step"/> is one minibatch update (momentum SGD, Caffe's rule h ← μh + lr·g, w ← w − h).
+/// Learns the expert's choices from the simulation's own data: samples go into a <see cref="ReplayBuffer"/> as the
+/// world runs, and each <see cref="Step"/> hands one minibatch to the training net's MemoryData layer and runs one
+/// solver iteration (Caffe's SGD with momentum, the same solver `engine train` uses).
 /// </summary>
 internal sealed class Trainer : IDisposable
 {
     private const int Batch = 128;
-    private const float LearningRate = 0.05f;
-    private const float Momentum = 0.9f;
 
     private readonly ReplayBuffer _buffer = new(50_000, Senses.Size, 1);
     private readonly EngineRandom _random;
-    private readonly float[][] _history;
-    private readonly Blob _data;
-    private readonly Blob _label;
+    private readonly Solver _solver;
+    private readonly MemoryDataLayer _feed;
+    private readonly float[] _batchData = new float[Batch * Senses.Size];
+    private readonly float[] _batchLabels = new float[Batch];
 
-    public Trainer(LayerRegistry registry, ulong seed)
+    public Trainer(SolverFactory factory, ulong seed)
     {
         _random = new EngineRandom(seed ^ 0x5EED);
-        Net = new Net(Policy.Training(Batch), registry, new NetOptions { Phase = Phase.Train, Seed = seed, Backend = new CpuBackend(new WorkerPool(1)) });
-        _history = Net.LearnableParams.Select(p => new float[p.Count]).ToArray();
-        _data = Net.GetBlob("data");
-        _label = Net.GetBlob("label");
+        var param = new SolverParameter
+        {
+            NetParam = Policy.Training(Batch),
+            Type = "SGD",
+            BaseLr = 0.05f,
+            Momentum = 0.9f,
+            LrPolicy = "fixed",
+            MaxIter = int.MaxValue,
+            RandomSeed = (long)seed,
+            SnapshotAfterTrain = false,
+        };
+        _solver = factory.Create(param);
+        _feed = (MemoryDataLayer)_solver.Net.GetLayer("data");
     }
 
     /// <summary>The training net (its layer names match the inference net's, so its weights can be swapped in).</summary>
-    public Net Net { get; }
+    public Net Net => _solver.Net;
 
     /// <summary>Samples collected so far (capped by the buffer).</summary>
     public int Samples => _buffer.Count;
@@ -42,26 +52,14 @@ internal sealed class Trainer : IDisposable
         _buffer.Add(observation, target);
     }
 
-    /// <summary>One minibatch update; returns the batch loss.</summary>
+    /// <summary>One solver iteration on a fresh minibatch from the replay buffer; returns its loss.</summary>
     public float Step()
     {
-        _buffer.Sample(Batch, _data.MutableData, _label.MutableData, _random);
-        Net.ClearParamDiffs();
-        float loss = Net.ForwardBackward();
-        for (int p = 0; p < _history.Length; p++)
-        {
-            Blob param = Net.LearnableParams[p];
-            Span<float> h = _history[p];
-            ReadOnlySpan<float> g = param.Diff;
-            for (int k = 0; k < h.Length; k++)
-            {
-                h[k] = Momentum * h[k] + LearningRate * g[k];
-            }
-            h.CopyTo(param.MutableDiff);
-        }
-        Net.Update();
-        return loss;
+        _buffer.Sample(Batch, _batchData, _batchLabels, _random);
+        _feed.Reset(_batchData, _batchLabels, Batch);
+        _solver.Step(1);
+        return _solver.SmoothedLoss;
     }
 
-    public void Dispose() => Net.Dispose();
+    public void Dispose() => _solver.Dispose();
 }

@@ -85,6 +85,19 @@ public class WorkerPoolTests
     }
 
     [Test]
+    public void ConcurrentCallersBothGetEveryIndex()
+    {
+        // A second caller finds the pool busy and runs its loop inline; neither may lose or repeat an index.
+        using var pool = new WorkerPool(2);
+        var totals = new long[2];
+        Parallel.For(0, 2, caller =>
+        {
+            for (int i = 0; i < 2000; i++) pool.For(10, index => Interlocked.Add(ref totals[caller], index + 1));
+        });
+        Assert.That(totals, Is.EqualTo(new long[] { 2000 * 55, 2000 * 55 }));
+    }
+
+    [Test]
     public void CallingThreadTakesPart()
     {
         using var pool = new WorkerPool(2);

@@ -24,7 +24,7 @@ public static unsafe class OpenCLPlatform
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            return ([], $"the OpenCL loader (libOpenCL.so.1) could not be loaded: {e.Message}");
+            return ([], $"the OpenCL loader could not be loaded through Silk.NET.OpenCL: {e.Message}");
         }
         catch (OpenCLException e)
         {

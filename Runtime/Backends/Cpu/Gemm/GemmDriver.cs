@@ -3,9 +3,9 @@ using System.Runtime.CompilerServices;
 namespace Engine.Backends.Cpu;
 
 /// <summary>
-/// The cache-blocked SGEMM loop nest around a micro-kernel. For each NC-wide column block and KC-deep slice it packs op(B) and
-/// op(A) into per-call panels, then runs tasks of (MC-row block of A, range of NR-wide B panels); inside a task each B panel
-/// (kc×NR, in L1) meets every A panel of the block (MC×kc, in L2).
+/// The cache-blocked SGEMM loop nest around a micro-kernel. For each NC-wide column block and KC-deep slice it packs op(B) into
+/// shared panels, then runs tasks of (MC-row block of A, range of NR-wide B panels); a task packs its block of op(A) into the
+/// running thread's buffer (MC×kc, kept in L2) and then meets each B panel (kc×NR, in L1) with every A panel of the block.
 /// </summary>
 /// <remarks>
 /// Determinism: the KC slicing depends only on k, and every C element is produced by one kernel call per slice with the same
@@ -35,7 +35,6 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         var body = new Body
         {
             Problem = problem,
-            PackedA = GemmScratch.PackedA.Get((long)mPanels * mr * kcStep),
             PackedB = GemmScratch.PackedB.Get((long)RoundUp(Math.Min(n, NC), nr) * kcStep),
             MPanels = mPanels,
             MBlocks = mBlocks,
@@ -54,7 +53,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             body.ChunkPanels = (nPanels + nChunks - 1) / nChunks;
             body.NChunks = (nPanels + body.ChunkPanels - 1) / body.ChunkPanels;
             body.PackBTasks = (nPanels + PanelsPerPackTask - 1) / PanelsPerPackTask;
-            int packTasks = body.PackBTasks + (mPanels + PanelsPerPackTask - 1) / PanelsPerPackTask;
+            int packTasks = body.PackBTasks;
 
             for (int pc = 0; pc < k; pc += kcStep)
             {
@@ -77,7 +76,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     private struct Body : IParallelBody
     {
         public GemmProblem Problem;
-        public float* PackedA, PackedB;
+        public float* PackedB;
         public int MPanels, MBlocks;
         public int Jc, Nc, NPanels, ChunkPanels, NChunks, PackBTasks;
         public int Pc, Kc;
@@ -92,26 +91,13 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
 
         private readonly void Pack(int task)
         {
-            int mr = TKernel.MR, nr = TKernel.NR;
-            if (task < PackBTasks)
+            int nr = TKernel.NR;
+            int first = task * PanelsPerPackTask, last = Math.Min(NPanels, first + PanelsPerPackTask);
+            for (int jp = first; jp < last; jp++)
             {
-                int first = task * PanelsPerPackTask, last = Math.Min(NPanels, first + PanelsPerPackTask);
-                for (int jp = first; jp < last; jp++)
-                {
-                    int j = jp * nr;
-                    PanelPacker.PackB(PackedB + (nint)jp * Kc * nr, Problem.B, Problem.Ldb, Problem.TransB,
-                        Pc, Kc, Jc + j, Math.Min(nr, Nc - j), nr);
-                }
-            }
-            else
-            {
-                int first = (task - PackBTasks) * PanelsPerPackTask, last = Math.Min(MPanels, first + PanelsPerPackTask);
-                for (int ip = first; ip < last; ip++)
-                {
-                    int i = ip * mr;
-                    PanelPacker.PackA(PackedA + (nint)ip * Kc * mr, Problem.A, Problem.Lda, Problem.TransA,
-                        i, Math.Min(mr, Problem.M - i), Pc, Kc, mr);
-                }
+                int j = jp * nr;
+                PanelPacker.PackB(PackedB + (nint)jp * Kc * nr, Problem.B, Problem.Ldb, Problem.TransB,
+                    Pc, Kc, Jc + j, Math.Min(nr, Nc - j), nr);
             }
         }
 
@@ -125,6 +111,18 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
             int jp0 = nb * ChunkPanels, jp1 = Math.Min(NPanels, jp0 + ChunkPanels);
             nint kc = Kc, ldc = Problem.Ldc;
             float alpha = Problem.Alpha, beta = BetaNow;
+
+            // The thread that multiplies a row block packs it, into its own buffer: the panels land in this core's L2 just
+            // before use instead of wherever another thread's cache put them.
+            int ip0 = i0 / mr, ip1 = (i1 + mr - 1) / mr;
+            float* packedA = GemmScratch.PackedA.Get((long)(ip1 - ip0) * mr * kc);
+            for (int ip = ip0; ip < ip1; ip++)
+            {
+                int i = ip * mr;
+                PanelPacker.PackA(packedA + (ip - ip0) * kc * mr, Problem.A, Problem.Lda, Problem.TransA,
+                    i, Math.Min(mr, Problem.M - i), Pc, Kc, mr);
+            }
+
             float* tile = stackalloc float[mr * nr];
             for (int jp = jp0; jp < jp1; jp++)
             {
@@ -134,7 +132,7 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
                 float* cColumn = Problem.C + Jc + j;
                 for (int i = i0; i < i1; i += mr)
                 {
-                    float* ap = PackedA + (i / mr) * kc * mr;
+                    float* ap = packedA + (i / mr - ip0) * kc * mr;
                     float* cp = cColumn + i * ldc;
                     int rows = Math.Min(mr, i1 - i);
                     if (rows == mr && cols == nr)

@@ -111,6 +111,7 @@ public sealed unsafe class WorkerPool : IDisposable
 
         // The body is copied to this frame so its address stays fixed while workers use it, whatever the caller's ref points at.
         TBody local = body;
+        Exception? error;
         try
         {
             _invoke = &Invoker<TBody>.Invoke;
@@ -128,6 +129,9 @@ public sealed unsafe class WorkerPool : IDisposable
             RunShare();
             // A worker still waking up has nothing left to do: close the loop and wait only for workers already inside it.
             if ((Interlocked.Or(ref _active, Closed) & ~Closed) != 0) _done.Wait();
+            // Taken before the pool is released: the next loop, possibly from another thread, clears it.
+            error = _error;
+            _error = null;
         }
         finally
         {
@@ -135,11 +139,7 @@ public sealed unsafe class WorkerPool : IDisposable
             Volatile.Write(ref _busy, 0);
         }
         body = local;
-        if (_error is { } error)
-        {
-            _error = null;
-            ExceptionDispatchInfo.Capture(error).Throw();
-        }
+        if (error != null) ExceptionDispatchInfo.Capture(error).Throw();
     }
 
     /// <summary>
