@@ -8,17 +8,31 @@ namespace Engine.Fillers;
 /// </summary>
 public static class Filler
 {
+    private static readonly string[] KnownTypes = ["constant", "uniform", "gaussian", "positive_unitball", "xavier", "msra", "bilinear"];
+
+    // Shape-only net builds (NetOptions.ShapesOnly) must not touch parameter memory; nets are built on one thread.
+    [ThreadStatic]
+    private static int t_skipDepth;
+
     /// <summary>Fills <paramref name="blob"/>'s data as <paramref name="param"/> says (null: constant 0, Caffe's default).</summary>
     /// <exception cref="ArgumentException">Unknown filler type or invalid settings.</exception>
     public static void Fill(Blob blob, FillerParameter? param, EngineRandom random)
     {
         param ??= new FillerParameter();
-        Span<float> data = blob.MutableData;
         string type = param.Type;
         if (param.Sparse >= 0 && type != "gaussian")
         {
             throw new ArgumentException($"Filler '{type}' for blob '{blob.Name}': 'sparse' is only valid for the gaussian filler.");
         }
+        if (t_skipDepth > 0)
+        {
+            if (Array.IndexOf(KnownTypes, type) < 0)
+            {
+                throw UnknownType(type, blob);
+            }
+            return;
+        }
+        Span<float> data = blob.MutableData;
         switch (type)
         {
             case "constant":
@@ -58,9 +72,29 @@ public static class Filler
                 Bilinear(blob, data);
                 break;
             default:
-                throw new ArgumentException($"Unknown filler type '{type}' for blob '{blob.Name}'. Known: constant, uniform, gaussian, positive_unitball, xavier, msra, bilinear.");
+                throw UnknownType(type, blob);
         }
     }
+
+    /// <summary>
+    /// Until the returned scope is disposed, <see cref="Fill"/> on this thread validates its settings but leaves the
+    /// blob's memory untouched (unallocated), so a net can be built for its shapes alone.
+    /// </summary>
+    internal static SkipScope SkipFilling()
+    {
+        t_skipDepth++;
+        return new SkipScope();
+    }
+
+    /// <summary>Ends a <see cref="SkipFilling"/> scope.</summary>
+    internal readonly struct SkipScope : IDisposable
+    {
+        /// <summary>Restores filling.</summary>
+        public void Dispose() => t_skipDepth--;
+    }
+
+    private static ArgumentException UnknownType(string type, Blob blob)
+        => new($"Unknown filler type '{type}' for blob '{blob.Name}'. Known: {string.Join(", ", KnownTypes)}.");
 
     private static float FanNorm(Blob blob, FillerParameter param)
     {

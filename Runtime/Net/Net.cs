@@ -55,6 +55,7 @@ public sealed partial class Net : IDisposable
         List<LayerParameter> ordered = SplitInsertion.Insert(LayerOrdering.Sort(kept));
         try
         {
+            using Fillers.Filler.SkipScope? skip = options.ShapesOnly ? Fillers.Filler.SkipFilling() : null;
             Build(ordered, registry, definition.ForceBackward);
         }
         catch

@@ -24,7 +24,7 @@ public sealed class NetFactory
         options ??= new NetOptions();
         if (options.Backend is null)
         {
-            options = new NetOptions { Phase = options.Phase, Level = options.Level, Stages = options.Stages, Seed = options.Seed, Backend = Backend };
+            options = new NetOptions { Phase = options.Phase, Level = options.Level, Stages = options.Stages, Seed = options.Seed, Backend = Backend, ShapesOnly = options.ShapesOnly };
         }
         return new Net(definition, Registry, options);
     }

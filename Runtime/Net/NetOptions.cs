@@ -20,6 +20,13 @@ public sealed class NetOptions
     /// <summary>Seed of the net's random generator (fillers, dropout).</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Build for shapes only (<c>engine check</c>): fillers validate their settings but do not write, so parameter
+    /// memory stays unallocated. Such a net reports shapes, parameter counts and FLOPs; running it computes with
+    /// zero weights.
+    /// </summary>
+    public bool ShapesOnly { get; init; }
+
     /// <summary>Options with only the phase set.</summary>
     public static NetOptions ForPhase(Phase phase) => new() { Phase = phase };
 }
