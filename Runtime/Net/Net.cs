@@ -51,7 +51,6 @@ public sealed partial class Net : IDisposable
                 kept[i].Name = $"{kept[i].Type}{i}";
             }
         }
-        CheckUniqueLayerNames(kept);
         List<LayerParameter> ordered = SplitInsertion.Insert(LayerOrdering.Sort(kept));
         try
         {
@@ -313,7 +312,9 @@ public sealed partial class Net : IDisposable
             layer.Random = Random;
             int layerId = _layers.Count;
             _layers.Add(layer);
-            _layerIndex[param.Name] = layerId;
+            // Caffe accepts repeated layer names (its MNIST autoencoder has two 'loss' layers in TEST); lookups by
+            // name find the first.
+            _layerIndex.TryAdd(param.Name, layerId);
 
             var bottoms = new Blob[param.Bottom.Count];
             var bottomNeed = new bool[param.Bottom.Count];
@@ -540,18 +541,6 @@ public sealed partial class Net : IDisposable
             state.Stage.AddRange(options.Stages);
         }
         return state;
-    }
-
-    private static void CheckUniqueLayerNames(List<LayerParameter> layers)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (LayerParameter l in layers)
-        {
-            if (!seen.Add(l.Name))
-            {
-                throw new NetException($"Two layers are named '{l.Name}'; layer names must be unique.");
-            }
-        }
     }
 
     private void CheckRange(int start, int end)

@@ -70,6 +70,19 @@ public class NetStructureTests
     }
 
     [Test]
+    public void RepeatedLayerNames_AreAccepted_AsCaffeDoes()
+    {
+        NetParameter def = new NetBuilder("dupnames").Input("data", 2, 3).Input("label", 2)
+            .InnerProduct("ip", "data", 3, Filler.Xavier())
+            .SoftmaxWithLoss("loss", "ip", "label")
+            .Layer("loss", "Softmax", ["ip"], ["prob"])
+            .Build();
+        using var net = Build(def);
+        Assert.That(net.LayerNames.Count(n => n == "loss"), Is.EqualTo(2));
+        Assert.That(net.GetLayer("loss").Type, Is.EqualTo("SoftmaxWithLoss"), "lookup finds the first");
+    }
+
+    [Test]
     public void DuplicateProducer_IsRejected()
     {
         NetParameter def = new NetBuilder("dup").Input("data", 2, 3)
