@@ -11,7 +11,13 @@ namespace Engine.Layers;
 /// </summary>
 public abstract class BaseConvolutionLayer : Layer
 {
+    /// <summary>Images of a batch are split into at most this many fixed chunks, whatever the thread count, so that the
+    /// weight gradient (summed per chunk, then over chunks in chunk order) is the same on any number of threads.</summary>
+    private const int MaxChunks = 8;
+
     private float[] _columns = [];
+    private float[][] _chunkColumns = [];
+    private float[] _weightPartials = [];
     private int[] _bottomSpatial = [];
     private int[] _topSpatial = [];
     private int _channels;
@@ -185,6 +191,43 @@ public abstract class BaseConvolutionLayer : Layer
         }
     }
 
+    /// <summary>Number of fixed image chunks of the batch (see <see cref="MaxChunks"/>).</summary>
+    private protected int ChunkCount => Math.Max(1, Math.Min(Num, MaxChunks));
+
+    /// <summary>First image of chunk <paramref name="chunk"/>; the chunk ends where the next begins.</summary>
+    private protected int ChunkStart(int chunk) => (int)((long)chunk * Num / ChunkCount);
+
+    /// <summary>
+    /// Grows the per-chunk column buffers and weight-gradient partials to the current shapes. Called from the CPU passes of
+    /// Convolution before they split a batch; grows only, so a net of fixed shapes allocates on its first pass only.
+    /// </summary>
+    private protected void EnsureChunkBuffers(bool weightPartials)
+    {
+        int chunks = ChunkCount;
+        int columns = Geometry.Is1x1 ? 0 : _kernelDim * Group * _colSpatial;
+        if (_chunkColumns.Length < chunks)
+        {
+            Array.Resize(ref _chunkColumns, chunks);
+        }
+        for (int c = 0; c < chunks; c++)
+        {
+            if (_chunkColumns[c] is null || _chunkColumns[c].Length < columns)
+            {
+                _chunkColumns[c] = new float[columns];
+            }
+        }
+        if (weightPartials && _weightPartials.Length < chunks * Blobs[0].Count)
+        {
+            _weightPartials = new float[chunks * Blobs[0].Count];
+        }
+    }
+
+    /// <summary>Column buffer of chunk <paramref name="chunk"/> (only one thread works on a chunk at a time).</summary>
+    private protected Span<float> ChunkColumns(int chunk) => _chunkColumns[chunk];
+
+    /// <summary>Weight-gradient partial sum of chunk <paramref name="chunk"/>.</summary>
+    private protected Span<float> WeightPartial(int chunk) => _weightPartials.AsSpan(chunk * Blobs[0].Count, Blobs[0].Count);
+
     /// <summary>Spatial shape of the image side (the bottom for Convolution, the top for Deconvolution).</summary>
     private ReadOnlySpan<int> ImageShape => ReverseDimensions ? _topSpatial : _bottomSpatial;
 
@@ -203,15 +246,19 @@ public abstract class BaseConvolutionLayer : Layer
 
     /// <summary>output = W · im2col(image) for one image (image side → column side).</summary>
     private protected void ForwardGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> weights, Span<float> output, bool columnsReady = false)
+        => ForwardGemm(image, weights, output, _columns, columnsReady);
+
+    /// <summary>output = W · im2col(image) for one image, with <paramref name="columns"/> as the column buffer.</summary>
+    private protected void ForwardGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns, bool columnsReady = false)
     {
         ReadOnlySpan<float> col = image;
         if (!Geometry.Is1x1)
         {
             if (!columnsReady)
             {
-                Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, _columns);
+                Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, columns);
             }
-            col = _columns;
+            col = columns;
         }
         int m = _convOut / Group;
         for (int g = 0; g < Group; g++)
@@ -223,8 +270,12 @@ public abstract class BaseConvolutionLayer : Layer
 
     /// <summary>image = col2im(Wᵀ · output) for one image (column side → image side, overwriting).</summary>
     private protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> image)
+        => BackwardGemm(output, weights, image, _columns);
+
+    /// <summary>image = col2im(Wᵀ · output) for one image, with <paramref name="columns"/> as the column buffer.</summary>
+    private protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> image, Span<float> columns)
     {
-        Span<float> col = Geometry.Is1x1 ? image : _columns;
+        Span<float> col = Geometry.Is1x1 ? image : columns;
         int m = _convOut / Group;
         for (int g = 0; g < Group; g++)
         {
@@ -233,24 +284,28 @@ public abstract class BaseConvolutionLayer : Layer
         }
         if (!Geometry.Is1x1)
         {
-            Geometry.Col2Im(Ops, _columns, _convIn, ImageShape, ColumnShape, image);
+            Geometry.Col2Im(Ops, columns, _convIn, ImageShape, ColumnShape, image);
         }
     }
 
     /// <summary>weightDiff += output · im2col(image)ᵀ for one image; leaves the columns of <paramref name="image"/> in the buffer.</summary>
     private protected void WeightGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> output, Span<float> weightDiff)
+        => WeightGemm(image, output, weightDiff, _columns, 1f);
+
+    /// <summary>weightDiff = output · im2col(image)ᵀ + beta · weightDiff, with <paramref name="columns"/> as the column buffer.</summary>
+    private protected void WeightGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> output, Span<float> weightDiff, Span<float> columns, float beta)
     {
         ReadOnlySpan<float> col = image;
         if (!Geometry.Is1x1)
         {
-            Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, _columns);
-            col = _columns;
+            Geometry.Im2Col(Ops, image, _convIn, ImageShape, ColumnShape, columns);
+            col = columns;
         }
         int m = _convOut / Group;
         for (int g = 0; g < Group; g++)
         {
             Ops.Gemm(false, true, m, _kernelDim, _colSpatial, 1f, output.Slice(g * _outputOffset, _outputOffset),
-                col.Slice(g * _colOffset, _colOffset), 1f, weightDiff.Slice(g * _weightOffset, _weightOffset));
+                col.Slice(g * _colOffset, _colOffset), beta, weightDiff.Slice(g * _weightOffset, _weightOffset));
         }
     }
 

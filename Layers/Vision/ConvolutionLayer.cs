@@ -1,3 +1,4 @@
+using Engine.Backends.Cpu;
 using Engine.Backends.OpenCL;
 using Engine.Memory;
 using Engine.Proto;
@@ -30,27 +31,23 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
     protected override bool ReverseDimensions => false;
 
     /// <inheritdoc />
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override unsafe void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        EnsureChunkBuffers(weightPartials: false);
         ReadOnlySpan<float> weights = Blobs[0].Data;
+        ReadOnlySpan<float> bias = BiasTerm ? Blobs[1].Data : default;
         for (int i = 0; i < bottom.Count; i++)
         {
-            ReadOnlySpan<float> x = bottom[i].Data;
-            Span<float> y = top[i].MutableData;
-            for (int n = 0; n < Num; n++)
+            fixed (float* x = bottom[i].Data, y = top[i].MutableData, w = weights, b = bias)
             {
-                Span<float> yn = y.Slice(n * TopDim, TopDim);
-                ForwardGemm(x.Slice(n * BottomDim, BottomDim), weights, yn);
-                if (BiasTerm)
-                {
-                    ForwardBias(yn, Blobs[1].Data);
-                }
+                var body = new ChunkBody { Layer = this, Forward = true, X = x, Y = y, W = w, Bias = b };
+                RunChunks(ref body);
             }
         }
     }
 
     /// <inheritdoc />
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override unsafe void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         bool weightGrad = ParamPropagateDown[0];
         bool biasGrad = BiasTerm && ParamPropagateDown[1];
@@ -69,20 +66,89 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
             {
                 continue;
             }
-            ReadOnlySpan<float> x = bottom[i].Data;
-            for (int n = 0; n < Num; n++)
+            EnsureChunkBuffers(weightPartials: weightGrad);
+            // Each chunk sums its images' weight gradients in image order into its own partial; the partials are then added
+            // to the diff in chunk order, so the result does not depend on which thread ran which chunk.
+            Span<float> dx = propagateDown[i] ? bottom[i].MutableDiff : default;
+            fixed (float* x = bottom[i].Data, dyp = dy, w = Blobs[0].Data, dxp = dx)
             {
-                ReadOnlySpan<float> dyn = dy.Slice(n * TopDim, TopDim);
-                if (weightGrad)
+                var body = new ChunkBody
                 {
-                    WeightGemm(x.Slice(n * BottomDim, BottomDim), dyn, Blobs[0].MutableDiff);
-                }
-                if (propagateDown[i])
+                    Layer = this, Forward = false, X = x, Dy = dyp, W = w, Dx = dxp,
+                    WeightGrad = weightGrad, BottomGrad = propagateDown[i],
+                };
+                RunChunks(ref body);
+            }
+            if (weightGrad)
+            {
+                Span<float> dw = Blobs[0].MutableDiff;
+                for (int c = 0; c < ChunkCount; c++)
                 {
-                    BackwardGemm(dyn, Blobs[0].Data, bottom[i].MutableDiff.Slice(n * BottomDim, BottomDim));
+                    Ops.Axpy(1f, WeightPartial(c), dw);
                 }
             }
         }
+    }
+
+    private void RunChunks(ref ChunkBody body)
+    {
+        if (Ops is CpuMath cpu)
+        {
+            cpu.Pool.For(ChunkCount, ref body);
+            return;
+        }
+        for (int c = 0; c < ChunkCount; c++)
+        {
+            body.Invoke(c);
+        }
+    }
+
+    private unsafe void RunChunk(in ChunkBody body, int chunk)
+    {
+        Span<float> columns = ChunkColumns(chunk);
+        int first = ChunkStart(chunk), end = ChunkStart(chunk + 1);
+        int weightCount = Blobs[0].Count;
+        var weights = new ReadOnlySpan<float>(body.W, weightCount);
+        for (int n = first; n < end; n++)
+        {
+            var image = new ReadOnlySpan<float>(body.X + (long)n * BottomDim, BottomDim);
+            if (body.Forward)
+            {
+                var output = new Span<float>(body.Y + (long)n * TopDim, TopDim);
+                ForwardGemm(image, weights, output, columns);
+                if (BiasTerm)
+                {
+                    ForwardBias(output, new ReadOnlySpan<float>(body.Bias, NumOutput));
+                }
+                continue;
+            }
+            var dyn = new ReadOnlySpan<float>(body.Dy + (long)n * TopDim, TopDim);
+            if (body.WeightGrad)
+            {
+                WeightGemm(image, dyn, WeightPartial(chunk), columns, n == first ? 0f : 1f);
+            }
+            if (body.BottomGrad)
+            {
+                BackwardGemm(dyn, weights, new Span<float>(body.Dx + (long)n * BottomDim, BottomDim), columns);
+            }
+        }
+    }
+
+    /// <summary>One pass over the images of a chunk; pointers because the pool runs it from other threads (spans cannot be fields).</summary>
+    private unsafe struct ChunkBody : IParallelBody
+    {
+        public ConvolutionLayer Layer;
+        public bool Forward;
+        public bool WeightGrad;
+        public bool BottomGrad;
+        public float* X;
+        public float* Y;
+        public float* W;
+        public float* Bias;
+        public float* Dy;
+        public float* Dx;
+
+        public readonly void Invoke(int index) => Layer.RunChunk(in this, index);
     }
 
     /// <inheritdoc />

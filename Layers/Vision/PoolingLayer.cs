@@ -1,3 +1,4 @@
+using Engine.Backends.Cpu;
 using Engine.Backends.OpenCL;
 using Engine.Memory;
 using Engine.Proto;
@@ -182,7 +183,11 @@ public sealed class PoolingLayer : Layer
         int planeIn = _height * _width;
         int planeOut = _pooledH * _pooledW;
         int planes = _num * _channels;
-        if (_method == PoolingParameter.Types.PoolMethod.Max)
+        if (_method == PoolingParameter.Types.PoolMethod.Max && IsPlain2x2)
+        {
+            MaxPool2x2Parallel(x, y, planes);
+        }
+        else if (_method == PoolingParameter.Types.PoolMethod.Max)
         {
             for (int pl = 0; pl < planes; pl++)
             {
@@ -217,6 +222,9 @@ public sealed class PoolingLayer : Layer
                     }
                 }
             }
+        }
+        if (_method == PoolingParameter.Types.PoolMethod.Max)
+        {
             if (top.Count > 1)
             {
                 Span<float> mask = top[1].MutableData;
@@ -248,6 +256,85 @@ public sealed class PoolingLayer : Layer
                 }
             }
         }
+    }
+
+    /// <summary>Caffe's LeNet pooling: 2×2 windows, stride 2, no padding, every window inside the image.</summary>
+    private bool IsPlain2x2 => _kernelH == 2 && _kernelW == 2 && _strideH == 2 && _strideW == 2 && _padH == 0 && _padW == 0
+        && 2 * _pooledH <= _height && 2 * _pooledW <= _width;
+
+    /// <summary>Planes are split into at most this many chunks; each plane is independent, so the split changes nothing in the result.</summary>
+    private const int MaxPlaneChunks = 16;
+
+    private unsafe void MaxPool2x2Parallel(ReadOnlySpan<float> x, Span<float> y, int planes)
+    {
+        int chunks = Math.Max(1, Math.Min(planes, MaxPlaneChunks));
+        fixed (float* px = x, py = y)
+        fixed (int* pa = _argmax)
+        {
+            var body = new MaxPoolBody { Layer = this, X = px, Y = py, ArgMax = pa, Planes = planes, Chunks = chunks };
+            if (Ops is CpuMath cpu)
+            {
+                cpu.Pool.For(chunks, ref body);
+            }
+            else
+            {
+                for (int c = 0; c < chunks; c++)
+                {
+                    body.Invoke(c);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Max over 2×2 windows of planes [<paramref name="from"/>, <paramref name="to"/>): the same scan order and strict comparison
+    /// as the general loop (the first of equal maxima wins), without its per-window clipping.
+    /// </summary>
+    private unsafe void MaxPool2x2(float* x, float* y, int* argmax, int from, int to)
+    {
+        int width = _width, pooledH = _pooledH, pooledW = _pooledW;
+        int planeIn = _height * width, planeOut = pooledH * pooledW;
+        for (int pl = from; pl < to; pl++)
+        {
+            float* src = x + (long)pl * planeIn;
+            float* dst = y + (long)pl * planeOut;
+            int* arg = argmax + (long)pl * planeOut;
+            for (int oh = 0; oh < pooledH; oh++)
+            {
+                int row = 2 * oh * width;
+                float* r0 = src + row;
+                float* r1 = r0 + width;
+                for (int ow = 0; ow < pooledW; ow++)
+                {
+                    int c = 2 * ow;
+                    float best = -float.MaxValue;
+                    int index = -1;
+                    float v = r0[c];
+                    if (v > best) { best = v; index = row + c; }
+                    v = r0[c + 1];
+                    if (v > best) { best = v; index = row + c + 1; }
+                    v = r1[c];
+                    if (v > best) { best = v; index = row + width + c; }
+                    v = r1[c + 1];
+                    if (v > best) { best = v; index = row + width + c + 1; }
+                    dst[oh * pooledW + ow] = best;
+                    arg[oh * pooledW + ow] = index;
+                }
+            }
+        }
+    }
+
+    private unsafe struct MaxPoolBody : IParallelBody
+    {
+        public PoolingLayer Layer;
+        public float* X;
+        public float* Y;
+        public int* ArgMax;
+        public int Planes;
+        public int Chunks;
+
+        public readonly void Invoke(int index) =>
+            Layer.MaxPool2x2(X, Y, ArgMax, (int)((long)index * Planes / Chunks), (int)((long)(index + 1) * Planes / Chunks));
     }
 
     /// <summary>The window clipped to the image, and its size clipped to the padded extent only (Caffe's AVE divisor).</summary>

@@ -7,6 +7,9 @@ internal static class ComparisonRegistry
     [
         new GemmComparison(),
         new OpenCLGemmComparison(),
+        new LenetComparison(),
+        new MlpComparison(),
+        new LatencyComparison(),
     ];
 
     public static IComparison? Find(string name) =>

@@ -3,7 +3,7 @@ using Engine.Benchmarks;
 // Plain runner: `compare <name>...` runs comparisons, prints a table and writes results/latest.json.
 if (args.Length < 2 || args[0] != "compare")
 {
-    Console.Error.WriteLine("usage: compare <name>... [--rounds N] [--seconds S] [--cpu-time]");
+    Console.Error.WriteLine("usage: compare <name>...|all [--rounds N] [--seconds S] [--cpu-time]");
     Console.Error.WriteLine("comparisons: " + string.Join(", ", ComparisonRegistry.All.Select(c => $"{c.Name} ({c.Description})")));
     return 2;
 }
@@ -22,6 +22,9 @@ for (int i = 1; i < args.Length; i++)
         default: names.Add(args[i]); break;
     }
 }
+
+// "all" runs every registered comparison in registry order.
+if (names.Remove("all")) names.InsertRange(0, ComparisonRegistry.All.Select(c => c.Name).Where(n => !names.Contains(n)));
 
 var settings = new BenchmarkSettings(rounds, seconds, cpuTime);
 var rows = new List<ComparisonRow>();

@@ -10,7 +10,8 @@ public sealed class CpuMath : IMath
     /// <summary>Creates the math on a worker pool (null: <see cref="WorkerPool.Shared"/>).</summary>
     public CpuMath(WorkerPool? pool) => _pool = pool;
 
-    private WorkerPool Pool => _pool ?? WorkerPool.Shared;
+    /// <summary>The pool GEMMs split over; layers use it to split a batch (a GEMM called from inside a loop of it runs inline).</summary>
+    internal WorkerPool Pool => _pool ?? WorkerPool.Shared;
 
     /// <inheritdoc />
     public void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c)

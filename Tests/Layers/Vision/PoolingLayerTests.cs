@@ -227,4 +227,56 @@ public class PoolingLayerTests
         var none = new LayerParameter { Name = "p5", Type = "Pooling", PoolingParam = new PoolingParameter() };
         Assert.That(() => TestData.SetUp(none, [x], [new Blob()]), Throws.TypeOf<LayerException>().With.Message.Contain("kernel_size"));
     }
+
+    [Test]
+    public void Max2x2Stride2_MatchesABruteForceScanWithTies()
+    {
+        // LeNet's pooling takes a dedicated path; values on a coarse grid make ties, where the first in scan order must win.
+        // Width 7 leaves a column outside every window (floor mode), as the general path does.
+        var x = new Blob(3, 2, 6, 7);
+        Span<float> xd = x.MutableData;
+        ReadOnlySpan<float> noise = TestData.Uniform([x.Count], 21).Data;
+        for (int i = 0; i < xd.Length; i++)
+        {
+            xd[i] = MathF.Round(noise[i] * 3f);
+        }
+        Blob y = new("y"), mask = new("mask");
+        Layer layer = TestData.SetUp(PoolDef(Max, 2, 2, 0, floor: true), [x], [y, mask]);
+        layer.Forward([x], [y, mask]);
+        Assert.That(y.ShapeArray, Is.EqualTo(new[] { 3, 2, 3, 3 }));
+        int ties = 0;
+        for (int plane = 0; plane < 6; plane++)
+        {
+            for (int oh = 0; oh < 3; oh++)
+            {
+                for (int ow = 0; ow < 3; ow++)
+                {
+                    float best = float.NegativeInfinity;
+                    int index = -1, equal = 0;
+                    for (int h = 2 * oh; h < 2 * oh + 2; h++)
+                    {
+                        for (int w = 2 * ow; w < 2 * ow + 2; w++)
+                        {
+                            float v = xd[plane * 42 + h * 7 + w];
+                            if (v == best)
+                            {
+                                equal++;
+                            }
+                            if (v > best)
+                            {
+                                best = v;
+                                index = h * 7 + w;
+                                equal = 0;
+                            }
+                        }
+                    }
+                    ties += equal > 0 ? 1 : 0;
+                    int o = plane * 9 + oh * 3 + ow;
+                    Assert.That(y.Data[o], Is.EqualTo(best), $"max of window {o}");
+                    Assert.That(mask.Data[o], Is.EqualTo((float)index), $"argmax of window {o}");
+                }
+            }
+        }
+        Assert.That(ties, Is.GreaterThan(0), "the input must contain tied maxima to test the tie rule");
+    }
 }

@@ -58,6 +58,12 @@ public sealed unsafe class WorkerPool : IDisposable
             _threads[w] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"Engine worker {w + 1}" };
             _threads[w].Start();
         }
+        if (_threads.Length > 0)
+        {
+            // The slim event creates its lock object (24 bytes) on the first wait that has to block, which would otherwise
+            // happen during some later loop: a timed wait on the unset event does it now, so loops allocate nothing.
+            _done.Wait(1);
+        }
     }
 
     /// <summary>

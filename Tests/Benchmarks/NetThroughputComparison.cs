@@ -1,0 +1,73 @@
+using System.Globalization;
+using Engine.Backends.Cpu;
+using Engine.Solvers;
+
+namespace Engine.Benchmarks;
+
+/// <summary>
+/// Training and inference throughput (images/s, batch 64) of one net, Engine against PyTorch, on 1 and 2 threads. A training
+/// step is ClearParamDiffs + ForwardBackward + the SGD solver's update; inference is one forward pass to the softmax. Each
+/// round measures Engine then the reference, and the table reports medians over rounds.
+/// </summary>
+internal abstract class NetThroughputComparison : IComparison
+{
+    private const int Batch = 64;
+    private static readonly int[] ThreadCounts = [1, 2];
+
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>The model's name in <see cref="TorchReference"/>, also the row prefix.</summary>
+    protected abstract string ModelName { get; }
+
+    /// <summary>Prototxt text of the net with an Input layer of <paramref name="batch"/> images (and labels when training).</summary>
+    protected abstract string NetText(int batch, bool train);
+
+    public IReadOnlyList<ComparisonRow> Run(BenchmarkSettings settings)
+    {
+        var rows = new List<ComparisonRow>();
+        foreach (int threads in ThreadCounts)
+        {
+            using var torch = new TorchReference(threads);
+            using var pool = new WorkerPool(threads);
+            bool cpu = settings.CpuTime && threads == 1;
+            using (Solver solver = BenchmarkNets.SgdSolver(NetText(Batch, true), pool))
+            {
+                BenchmarkNets.FillInputs(solver.Net);
+                void Train()
+                {
+                    solver.Net.ClearParamDiffs();
+                    solver.Net.ForwardBackward();
+                    solver.ApplyGradients();
+                }
+                rows.Add(Measure($"{ModelName}-train-{threads}t", "train", Train, torch, settings, cpu));
+            }
+            using (var net = new Net(BenchmarkNets.Parse(NetText(Batch, false), ModelName),
+                BenchmarkNets.Registry, new NetOptions { Phase = Proto.Phase.Test, Backend = new CpuBackend(pool) }))
+            {
+                BenchmarkNets.FillInputs(net);
+                rows.Add(Measure($"{ModelName}-infer-{threads}t", "infer", () => net.Forward(), torch, settings, cpu));
+            }
+        }
+        return rows;
+    }
+
+    private ComparisonRow Measure(string measure, string mode, Action step, TorchReference torch, BenchmarkSettings settings, bool cpu)
+    {
+        Measurement.SecondsPerRun(step, 0.3); // JIT tiers, scratch buffers grow, workers start
+        torch.SecondsPerStep(ModelName, mode, Batch, 0.3, cpu);
+        var engine = new List<double>();
+        var reference = new List<double>();
+        for (int round = 0; round < settings.Rounds; round++)
+        {
+            engine.Add(Batch / Measurement.SecondsPerRun(step, settings.SecondsPerSample, cpu));
+            reference.Add(Batch / torch.SecondsPerStep(ModelName, mode, Batch, settings.SecondsPerSample, cpu));
+        }
+        var row = new ComparisonRow(measure, Measurement.Median(engine), Measurement.Median(reference),
+            cpu ? "images/s (CPU time)" : "images/s", true);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{measure}: Engine {string.Join(" ", engine.Select(BenchmarkNets.Format))}; PyTorch {string.Join(" ", reference.Select(BenchmarkNets.Format))}"));
+        return row;
+    }
+}

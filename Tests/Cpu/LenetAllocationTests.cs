@@ -1,0 +1,111 @@
+using Engine.Backends.Cpu;
+using Engine.Formats;
+using Engine.Proto;
+using Engine.Solvers;
+using Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace Engine.Tests.Cpu;
+
+/// <summary>
+/// The training hot path of a real net allocates nothing once warm: Caffe's LeNet (batch 64) forward+backward, an SGD update
+/// (momentum and weight decay) and a whole solver iteration, on a two-thread pool so the batch-splitting paths run too.
+/// </summary>
+[TestFixture]
+public class LenetAllocationTests
+{
+    private const string LeNet = """
+        name: "LeNet"
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 64 dim: 1 dim: 28 dim: 28 } } }
+        layer { name: "label" type: "Input" top: "label" input_param { shape { dim: 64 } } }
+        layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" param { lr_mult: 1 } param { lr_mult: 2 }
+                convolution_param { num_output: 20 kernel_size: 5 stride: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
+        layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+        layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2" param { lr_mult: 1 } param { lr_mult: 2 }
+                convolution_param { num_output: 50 kernel_size: 5 stride: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
+        layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+        layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1" param { lr_mult: 1 } param { lr_mult: 2 }
+                inner_product_param { num_output: 500 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
+        layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
+        layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" param { lr_mult: 1 } param { lr_mult: 2 }
+                inner_product_param { num_output: 10 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
+        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
+        """;
+
+    private WorkerPool _pool = null!;
+
+    [SetUp]
+    public void CreatePool() => _pool = new WorkerPool(2);
+
+    [TearDown]
+    public void DisposePool() => _pool.Dispose();
+
+    private Solver CreateSolver()
+    {
+        SolverParameter param = NetDefinitions.ParseSolver(
+            "base_lr: 0.01 momentum: 0.9 weight_decay: 0.0005 lr_policy: \"inv\" gamma: 0.0001 power: 0.75 max_iter: 100 random_seed: 1 type: \"SGD\"",
+            "lenet_solver.prototxt");
+        param.NetParam = NetDefinitions.ParseNet(LeNet, "lenet.prototxt");
+        Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = new CpuBackend(_pool) });
+        Fill(solver.Net);
+        return solver;
+    }
+
+    private static void Fill(Engine.Net net)
+    {
+        TestData.Uniform([64, 1, 28, 28], 5).Data.CopyTo(net.GetBlob("data").MutableData);
+        Span<float> labels = net.GetBlob("label").MutableData;
+        for (int i = 0; i < labels.Length; i++)
+        {
+            labels[i] = (i * 7) % 10;
+        }
+    }
+
+    [Test]
+    public void ForwardBackward_AllocatesNothingAfterWarmUp()
+    {
+        using Solver solver = CreateSolver();
+        Engine.Net net = solver.Net;
+        for (int i = 0; i < 2; i++)
+        {
+            net.ClearParamDiffs();
+            net.ForwardBackward();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            net.ClearParamDiffs();
+            net.ForwardBackward();
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void SgdUpdate_AllocatesNothingAfterWarmUp()
+    {
+        using Solver solver = CreateSolver();
+        Engine.Net net = solver.Net;
+        net.ClearParamDiffs();
+        net.ForwardBackward();
+        solver.ApplyGradients();
+        float[] before = net.LearnableParams[0].Data.ToArray();
+        long bytes = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            solver.ApplyGradients();
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - bytes, Is.EqualTo(0));
+        Assert.That(net.LearnableParams[0].Data.ToArray(), Is.Not.EqualTo(before), "the update must change the weights");
+    }
+
+    [Test]
+    public void SolverStep_AllocatesNothingAfterWarmUp()
+    {
+        using Solver solver = CreateSolver();
+        solver.Step(2);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        solver.Step(3);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+        Assert.That(solver.Iter, Is.EqualTo(5));
+    }
+}
