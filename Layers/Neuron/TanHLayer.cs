@@ -1,4 +1,3 @@
-using Engine.Memory;
 using Engine.Backends.OpenCL;
 using System.Numerics.Tensors;
 using Engine.Proto;
@@ -40,33 +39,9 @@ public sealed class TanHLayer : NeuronLayer
 
     /// <inheritdoc />
     protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (Backend is not OpenCLBackend cl)
-        {
-            ForwardCpu(bottom, top);
-            return;
-        }
-        _forwardKernel ??= cl.Kernel(typeof(TanHLayer).Assembly, "TanHLayer.cl", "tanh_forward");
-        int n = bottom[0].Count;
-        IDeviceMemory x = bottom[0].DeviceData();
-        _forwardKernel.Arg(0, n).Arg(1, x).Arg(2, top[0].MutableDeviceData()).Launch(n);
-    }
+        => ForwardDeviceElementwise(bottom, top, "TanHLayer.cl", "tanh_forward", ref _forwardKernel);
 
     /// <inheritdoc />
     protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (Backend is not OpenCLBackend cl)
-        {
-            BackwardCpu(top, propagateDown, bottom);
-            return;
-        }
-        if (!propagateDown[0])
-        {
-            return;
-        }
-        _backwardKernel ??= cl.Kernel(typeof(TanHLayer).Assembly, "TanHLayer.cl", "tanh_backward");
-        int n = bottom[0].Count;
-        IDeviceMemory y = top[0].DeviceData(), dy = top[0].DeviceDiff();
-        _backwardKernel.Arg(0, n).Arg(1, y).Arg(2, dy).Arg(3, bottom[0].MutableDeviceDiff()).Launch(n);
-    }
+        => BackwardDeviceFromOutput(top, propagateDown, bottom, "TanHLayer.cl", "tanh_backward", ref _backwardKernel);
 }
