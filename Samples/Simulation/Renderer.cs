@@ -10,27 +10,48 @@ internal static class Renderer
     public static void SaveFrame(World world, string path, string caption)
     {
         using var surface = SKSurface.Create(new SKImageInfo(Pixels, Pixels));
-        SKCanvas canvas = surface.Canvas;
+        DrawFrame(surface.Canvas, world, caption, Pixels);
+        Save(surface, path);
+    }
+
+    /// <summary>Draws a frame at <paramref name="pixels"/>² and copies it out as RGBA bytes into <paramref name="rgba"/>.</summary>
+    public static void RenderRgba(World world, string caption, int pixels, byte[] rgba)
+    {
+        var info = new SKImageInfo(pixels, pixels, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var surface = SKSurface.Create(info);
+        DrawFrame(surface.Canvas, world, caption, pixels);
+        using SKImage image = surface.Snapshot();
+        unsafe
+        {
+            fixed (byte* p = rgba)
+            {
+                image.ReadPixels(info, (nint)p, info.RowBytes, 0, 0);
+            }
+        }
+    }
+
+    private static void DrawFrame(SKCanvas canvas, World world, string caption, int pixels)
+    {
         canvas.Clear(new SKColor(18, 22, 30));
-        float scale = Pixels / World.Size;
+        float scale = pixels / World.Size;
+        float r = pixels / 256f;
         using var food = new SKPaint { Color = new SKColor(90, 200, 90), IsAntialias = true };
         using var agent = new SKPaint { Color = new SKColor(250, 170, 60), IsAntialias = true };
-        using var heading = new SKPaint { Color = new SKColor(250, 220, 160), StrokeWidth = 1.2f, IsAntialias = true };
+        using var heading = new SKPaint { Color = new SKColor(250, 220, 160), StrokeWidth = 0.6f * r, IsAntialias = true };
         using var text = new SKPaint { Color = SKColors.White, IsAntialias = true };
-        using var font = new SKFont(SKTypeface.Default, 14);
+        using var font = new SKFont(SKTypeface.Default, 7 * r);
         for (int f = 0; f < world.FoodX.Length; f++)
         {
-            canvas.DrawCircle(world.FoodX[f] * scale, world.FoodY[f] * scale, 2.2f, food);
+            canvas.DrawCircle(world.FoodX[f] * scale, world.FoodY[f] * scale, 1.1f * r, food);
         }
         for (int i = 0; i < world.Agents; i++)
         {
             float x = world.AgentX[i] * scale, y = world.AgentY[i] * scale;
             (float dx, float dy) = World.Direction(world.Heading[i]);
-            canvas.DrawLine(x, y, x + dx * 5, y + dy * 5, heading);
-            canvas.DrawCircle(x, y, 1.8f, agent);
+            canvas.DrawLine(x, y, x + dx * 2.5f * r, y + dy * 2.5f * r, heading);
+            canvas.DrawCircle(x, y, 0.9f * r, agent);
         }
-        canvas.DrawText(caption, 8, 20, SKTextAlign.Left, font, text);
-        Save(surface, path);
+        canvas.DrawText(caption, 4 * r, 10 * r, SKTextAlign.Left, font, text);
     }
 
     /// <summary>A line chart of one or more series over a shared x axis.</summary>

@@ -155,36 +155,26 @@ internal static class SimulationRun
         var actions = new int[o.Agents];
         string dir = Path.Combine(o.Out, "frames");
         Directory.CreateDirectory(dir);
-        for (int frame = 0; frame < 240; frame++)
+        const int gifPixels = 256;
+        var rgba = new byte[gifPixels * gifPixels * 4];
+        using FileStream gifFile = File.Create(Path.Combine(o.Out, "foragers.gif"));
+        using (var gif = new GifWriter(gifFile, gifPixels, gifPixels, delayCentiseconds: 7))
         {
-            Senses.Observe(world, obs);
-            agents.RunBatch(obs, scores, o.Agents);
-            Act(scores, actions);
-            world.Step(actions);
-            if (frame % 4 == 0)
+            for (int frame = 0; frame < 240; frame++)
             {
-                Renderer.SaveFrame(world, Path.Combine(dir, $"frame_{frame / 4:D3}.png"), $"trained foragers, frame {frame}, eaten {world.Eaten}");
+                Senses.Observe(world, obs);
+                agents.RunBatch(obs, scores, o.Agents);
+                Act(scores, actions);
+                world.Step(actions);
+                if (frame % 4 == 0)
+                {
+                    string caption = $"trained foragers, frame {frame}, eaten {world.Eaten}";
+                    Renderer.SaveFrame(world, Path.Combine(dir, $"frame_{frame / 4:D3}.png"), caption);
+                    Renderer.RenderRgba(world, caption, gifPixels, rgba);
+                    gif.AddFrame(rgba);
+                }
             }
         }
         File.Copy(Path.Combine(dir, "frame_059.png"), Path.Combine(o.Out, "frame.png"), overwrite: true);
-        TryMakeGif(dir, Path.Combine(o.Out, "foragers.gif"));
-    }
-
-    private static void TryMakeGif(string frames, string gif)
-    {
-        // ffmpeg (Debian package `ffmpeg`) turns the PNG frames into an animation when it is installed.
-        try
-        {
-            using Process? p = Process.Start(new ProcessStartInfo("ffmpeg", ["-y", "-loglevel", "error", "-framerate", "15", "-i", Path.Combine(frames, "frame_%03d.png"), gif])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            });
-            p?.WaitForExit(60_000);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            // not installed: the PNG frames are the output
-        }
     }
 }
