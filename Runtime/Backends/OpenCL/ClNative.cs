@@ -17,6 +17,7 @@ internal static unsafe class ClNative
     public const ulong DeviceTypeAll = 0xFFFFFFFF;
     public const ulong MemReadWrite = 1;
     public const uint True = 1;
+    public const uint False = 0;
 
     public const uint PlatformVersion = 0x0901;
     public const uint PlatformName = 0x0902;
@@ -33,6 +34,9 @@ internal static unsafe class ClNative
     public const uint DriverVersion = 0x102D;
     public const uint DeviceVersion = 0x102F;
 
+    public const uint EventCommandExecutionStatus = 0x11D3;
+    public const int Complete = 0x0;
+
     public const uint ProgramBinarySizes = 0x1165;
     public const uint ProgramBinaries = 0x1166;
     public const uint ProgramBuildLog = 0x1183;
@@ -46,6 +50,7 @@ internal static unsafe class ClNative
         "clEnqueueReadBuffer", "clEnqueueWriteBuffer", "clEnqueueCopyBuffer", "clEnqueueFillBuffer",
         "clCreateProgramWithSource", "clCreateProgramWithBinary", "clBuildProgram", "clGetProgramBuildInfo",
         "clGetProgramInfo", "clReleaseProgram", "clCreateKernel", "clReleaseKernel", "clSetKernelArg", "clEnqueueNDRangeKernel",
+        "clFlush", "clGetEventInfo", "clReleaseEvent",
     ];
 
     // ExecutionAndPublication caches a load failure, so every later call reports the same reason without retrying the probe.
@@ -107,6 +112,13 @@ internal static unsafe class ClNative
     public static int clReleaseCommandQueue(nint queue) => Api.ReleaseCommandQueue(queue);
 
     public static int clFinish(nint queue) => Api.Finish(queue);
+
+    public static int clFlush(nint queue) => Api.Flush(queue);
+
+    public static int clGetEventInfo(nint evt, uint paramName, nuint size, void* value, nuint* sizeRet) =>
+        Api.GetEventInfo(evt, (EventInfo)paramName, size, value, sizeRet);
+
+    public static int clReleaseEvent(nint evt) => Api.ReleaseEvent(evt);
 
     public static nint clCreateBuffer(nint context, ulong flags, nuint size, void* hostPtr, int* error) =>
         Api.CreateBuffer(context, (MemFlags)flags, size, hostPtr, error);

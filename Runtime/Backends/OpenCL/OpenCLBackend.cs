@@ -86,4 +86,7 @@ public sealed unsafe class OpenCLBackend : Backend
 
     /// <summary>Waits until every enqueued command has finished (for timing; reads sync by themselves).</summary>
     public void Finish() => ClNative.Check(ClNative.clFinish(Queue), "clFinish");
+
+    /// <summary>Submits queued commands to the device without waiting for them.</summary>
+    public void Flush() => ClNative.Check(ClNative.clFlush(Queue), "clFlush");
 }

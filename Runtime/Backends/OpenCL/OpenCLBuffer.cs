@@ -65,6 +65,36 @@ public sealed unsafe class OpenCLBuffer : IDeviceMemory
         }
     }
 
+    /// <summary>
+    /// Starts copying the first <paramref name="count"/> floats into <paramref name="destination"/> (pinned host memory
+    /// that must stay valid until the copy completes) without waiting, and flushes the queue so the device starts.
+    /// Returns the event to poll with <see cref="IsComplete"/>; release it with <see cref="ReleaseEvent"/>.
+    /// </summary>
+    internal nint BeginCopyToHost(float* destination, int count)
+    {
+        CheckRange(count);
+        nint evt;
+        ClNative.Check(ClNative.clEnqueueReadBuffer(_pool.Queue, Handle, ClNative.False, 0, (nuint)(count * sizeof(float)), destination, 0, null, &evt),
+            "clEnqueueReadBuffer");
+        ClNative.Check(ClNative.clFlush(_pool.Queue), "clFlush");
+        return evt;
+    }
+
+    /// <summary>True when the command behind <paramref name="evt"/> has finished (errors become exceptions).</summary>
+    internal static bool IsComplete(nint evt)
+    {
+        int status;
+        ClNative.Check(ClNative.clGetEventInfo(evt, ClNative.EventCommandExecutionStatus, sizeof(int), &status, null), "clGetEventInfo");
+        if (status < 0)
+        {
+            throw new OpenCLException(status, "clEnqueueReadBuffer (asynchronous)");
+        }
+        return status == ClNative.Complete;
+    }
+
+    /// <summary>Releases an event returned by <see cref="BeginCopyToHost"/>.</summary>
+    internal static void ReleaseEvent(nint evt) => ClNative.Check(ClNative.clReleaseEvent(evt), "clReleaseEvent");
+
     /// <inheritdoc />
     public void Clear(long count)
     {
