@@ -5,12 +5,12 @@ namespace Engine.Layers;
 
 /// <summary>
 /// Reads labelled samples from <c>data_param.source</c> (IDX files such as Fashion-MNIST, gzip or raw; a directory of
-/// them; or NumPy <c>.npy</c>; see <see cref="DataSources"/> for the naming conventions), applies <c>transform_param</c>
+/// them; NumPy <c>.npy</c>; or an LMDB database of Datum records with <c>backend: LMDB</c>; see <see cref="DataSources"/> for the naming conventions), applies <c>transform_param</c>
 /// on a background prefetch thread, and emits top 0 (batch, C, H, W) and optionally top 1 labels (batch).
 /// The stream is endless: TRAIN reshuffles every epoch with a permutation derived from the net's seed and the epoch
 /// number; TEST reads in file order. A batch depends only on its start position, so the layer can seek (resume).
 /// </summary>
-[Layer("Data", Summary = "Labelled samples from IDX (MNIST/Fashion-MNIST) or .npy files, prefetched and shuffled per epoch.")]
+[Layer("Data", Summary = "Labelled samples from IDX (MNIST/Fashion-MNIST), .npy files or LMDB Datum databases, prefetched and shuffled per epoch.")]
 public sealed class DataLayer : Layer, ISeekableData
 {
     private DataSet? _set;
@@ -75,7 +75,7 @@ public sealed class DataLayer : Layer, ISeekableData
         _batchSize = (int)p.BatchSize;
         try
         {
-            _set = DataSources.Open(p.Source, Phase == Phase.Train, needLabels: top.Count > 1);
+            _set = DataSources.Open(p.Source, Phase == Phase.Train, needLabels: top.Count > 1, lmdb: p.Backend == DataParameter.Types.DB.Lmdb);
             _transformer = new DataTransformer(Param.TransformParam, Phase, _set.Channels, _set.Height, _set.Width);
         }
         catch (DataSourceException e)

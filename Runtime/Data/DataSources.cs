@@ -8,6 +8,8 @@ namespace Engine.Data;
 /// <item>A directory: its <c>train-images-idx3-ubyte[.gz]</c> in TRAIN, <c>t10k-images-idx3-ubyte[.gz]</c> in TEST.</item>
 /// <item>NumPy: <c>x.npy</c> of shape (N, …); labels in <c>x_labels.npy</c> (or, when the name contains <c>images</c>, the
 /// same name with <c>labels</c> in its place), shape (N).</item>
+/// <item>LMDB (<c>data_param.backend: LMDB</c>, or any directory holding <c>data.mdb</c>): the database directory of
+/// serialized Datum records; see <see cref="LmdbDatumFile"/>.</item>
 /// </list>
 /// Sample shape: (N) ⇒ 1×1×1, (N, W) ⇒ 1×1×W, (N, H, W) ⇒ 1×H×W, (N, C, H, W) ⇒ C×H×W.
 /// </summary>
@@ -16,13 +18,18 @@ public static class DataSources
     /// <summary>Where Debian's dataset-fashion-mnist package installs the files.</summary>
     public const string FashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
-    /// <summary>Opens <paramref name="source"/>; <paramref name="train"/> picks the directory convention's file.</summary>
+    /// <summary>Opens <paramref name="source"/>; <paramref name="train"/> picks the directory convention's file;
+    /// <paramref name="lmdb"/> (<c>data_param.backend: LMDB</c>) reads it as an LMDB database directory.</summary>
     /// <exception cref="DataSourceException">The source does not exist (the message says how to install Fashion-MNIST), or cannot be read.</exception>
-    public static DataSet Open(string source, bool train, bool needLabels)
+    public static DataSet Open(string source, bool train, bool needLabels, bool lmdb = false)
     {
         if (string.IsNullOrEmpty(source))
         {
-            throw new DataSourceException("data_param.source is empty; name an IDX images file, a directory of IDX files, or a .npy file. " + InstallHint);
+            throw new DataSourceException("data_param.source is empty; name an IDX images file, a directory of IDX files, a .npy file, or an LMDB database directory. " + InstallHint);
+        }
+        if (lmdb || LmdbDatumFile.IsDatabase(source))
+        {
+            return LmdbDatumFile.Read(source);
         }
         string path = source;
         if (Directory.Exists(path))
