@@ -48,8 +48,8 @@ public static class LmdbDatumFile
     {
         LmdbNativeLibrary.EnsureResolver();
         var records = new List<(string, Datum)>();
-        // MapSize 0 keeps the size the database was written with; NoLock lets read-only media (and concurrent writers'
-        // lock files owned by others) work, as Caffe's reader does.
+        // No map size needed: LMDB widens the map to the data file's size on open. NoLock lets databases on read-only
+        // media, or with a lock file owned by another user, be read.
         using var env = new LightningEnvironment(path);
         env.Open(EnvironmentOpenFlags.ReadOnly | EnvironmentOpenFlags.NoLock);
         using LightningTransaction tx = env.BeginTransaction(TransactionBeginFlags.ReadOnly);

@@ -22,12 +22,12 @@ public class LmdbSourceTests
     public void TearDown() => Directory.Delete(_dir, true);
 
     /// <summary>Writes records in the given order; LMDB keeps them sorted by key whatever the insertion order.</summary>
-    private string WriteDatabase(string name, IEnumerable<(string Key, Datum Datum)> records)
+    private string WriteDatabase(string name, IEnumerable<(string Key, Datum Datum)> records, long mapSize = 16 << 20)
     {
         string path = Path.Combine(_dir, name);
         Directory.CreateDirectory(path);
         LmdbNativeLibrary.EnsureResolver();
-        using var env = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = 16 << 20 });
+        using var env = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = mapSize });
         env.Open();
         using (LightningTransaction tx = env.BeginTransaction())
         {
@@ -111,6 +111,28 @@ public class LmdbSourceTests
                 }
             }
         }
+    }
+
+    [Test]
+    public void Test_DatabaseLargerThanTheDefaultMap_IsReadWhole()
+    {
+        const int side = 1024, n = 24;
+        var records = Enumerable.Range(0, n).Select(i => ($"{i:D4}", ByteDatum(i, i, c: 1, h: side, w: side)));
+        string source = WriteDatabase("big_lmdb", records, mapSize: 64 << 20);
+        Assert.That(new FileInfo(Path.Combine(source, LmdbDatumFile.DataFileName)).Length, Is.GreaterThan(20L << 20));
+        DataSet set = LmdbDatumFile.Read(source);
+        Assert.That((set.Count, set.Height, set.Width), Is.EqualTo((n, side, side)));
+        Assert.That(set.Label(n - 1), Is.EqualTo(n - 1f));
+        Assert.That(set.Value(n - 1, side * side - 1), Is.EqualTo(Pixel(n - 1, side * side - 1)));
+    }
+
+    [Test]
+    public void Test_OnLinux_TheSystemLmdb09IsUsed_SoCaffeDatabasesOpen()
+    {
+        Assume.That(OperatingSystem.IsLinux(), "the resolver only redirects on Linux");
+        string source = WriteDatabase("version_lmdb", [("k", ByteDatum(0, 0))]);
+        using var env = new LightningEnvironment(source);
+        Assert.That((env.Version.Major, env.Version.Minor), Is.EqualTo((0, 9)), env.Version.Version);
     }
 
     [Test]
