@@ -24,10 +24,7 @@ public sealed class L1LossLayer : LossLayer
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        if (bottom[0].Count != bottom[1].Count)
-        {
-            throw Error($"bottoms must have the same count: '{bottom[0].Name}' is {bottom[0].ShapeString}, '{bottom[1].Name}' is {bottom[1].ShapeString}.");
-        }
+        RequireEqualCounts(bottom);
         _sign.ReshapeLike(bottom[0]);
     }
 

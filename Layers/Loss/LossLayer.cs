@@ -39,6 +39,15 @@ public abstract class LossLayer : Layer
         top[0].Reshape(ReadOnlySpan<int>.Empty);
     }
 
+    /// <summary>Throws, naming both shapes, unless the two bottoms hold the same number of values (element-wise losses).</summary>
+    protected void RequireEqualCounts(IReadOnlyList<Blob> bottom)
+    {
+        if (bottom[0].Count != bottom[1].Count)
+        {
+            throw Error($"bottoms must have the same count: '{bottom[0].Name}' is {bottom[0].ShapeString}, '{bottom[1].Name}' is {bottom[1].ShapeString}.");
+        }
+    }
+
     /// <summary>Divisor for a normalization mode (clamped to at least 1, as Caffe).</summary>
     protected static float Normalizer(LossParameter.Types.NormalizationMode mode, int outer, int inner, int validCount)
     {

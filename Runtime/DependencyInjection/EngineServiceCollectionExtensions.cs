@@ -26,8 +26,7 @@ public static class EngineServiceCollectionExtensions
     public static IServiceCollection AddLayer<TLayer>(this IServiceCollection services, string type, string summary = "")
         where TLayer : Layer
     {
-        ObjectFactory factory = ActivatorUtilities.CreateFactory(typeof(TLayer), [typeof(LayerParameter)]);
-        services.AddSingleton(new LayerRegistration(type, typeof(TLayer), (sp, p) => (Layer)factory(sp ?? EmptyServices.Instance, [p]), summary));
+        services.AddSingleton(LayerScanner.Register(typeof(TLayer), type, summary));
         return services;
     }
 
@@ -39,12 +38,5 @@ public static class EngineServiceCollectionExtensions
             services.AddSingleton(registration);
         }
         return services;
-    }
-
-    private sealed class EmptyServices : IServiceProvider
-    {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
     }
 }

@@ -18,10 +18,19 @@ public static class LayerScanner
             }
             foreach (LayerAttribute attribute in t.GetCustomAttributes<LayerAttribute>())
             {
-                ObjectFactory factory = ActivatorUtilities.CreateFactory(t, [typeof(LayerParameter)]);
-                yield return new LayerRegistration(attribute.Type, t, (sp, p) => (Layer)factory(sp ?? NoServices.Instance, [p]), attribute.Summary);
+                yield return Register(t, attribute.Type, attribute.Summary);
             }
         }
+    }
+
+    /// <summary>
+    /// A registration that creates <paramref name="layerClass"/> from its <see cref="LayerParameter"/> plus any services
+    /// its constructor asks for (none outside dependency injection).
+    /// </summary>
+    internal static LayerRegistration Register(Type layerClass, string type, string summary)
+    {
+        ObjectFactory factory = ActivatorUtilities.CreateFactory(layerClass, [typeof(LayerParameter)]);
+        return new LayerRegistration(type, layerClass, (sp, p) => (Layer)factory(sp ?? NoServices.Instance, [p]), summary);
     }
 
     private sealed class NoServices : IServiceProvider
