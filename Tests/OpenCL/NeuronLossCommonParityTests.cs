@@ -306,7 +306,7 @@ public class NeuronLossCommonParityTests : LayerParityTestBase
             {
                 // Index 0 is the top's data, which a loss layer's Forward reads (one scalar).
                 Assert.That(after[0] - before[0], Is.EqualTo(isLoss ? 1 : 0), $"{def.Type}: top data transfers to the host");
-                Assert.That(after.Skip(1), Is.EqualTo(before.Skip(1)), $"{def.Type}: other blob transfers to the host (top diff, bottoms, params)");
+                Assert.That(after.Skip(1).ToArray(), Is.EqualTo(before.Skip(1).ToArray()), $"{def.Type}: other blob transfers to the host (top diff, bottoms, params)");
             }
         }
         Assert.That(tops[0].Data.ToArray().All(float.IsFinite), Is.True, "the device results are finite");
