@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -19,6 +21,10 @@ public sealed class AccuracyLayer : Layer
     private int _ignoreLabel;
     private int[] _perClassCount = [];
     private int[] _perClassCorrect = [];
+    private Blob? _deviceScratch;
+    private OpenCLKernel? _positionsKernel;
+    private OpenCLKernel? _totalKernel;
+    private OpenCLKernel? _perClassKernel;
 
     /// <summary>Creates the layer.</summary>
     public AccuracyLayer(LayerParameter param)
@@ -130,5 +136,40 @@ public sealed class AccuracyLayer : Layer
                 perClass[c] = _perClassCount[c] == 0 ? 0f : (float)_perClassCorrect[c] / _perClassCount[c];
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(AccuracyLayer).Assembly;
+        _positionsKernel ??= cl.Kernel(assembly, "AccuracyLayer.cl", "accuracy_positions");
+        _totalKernel ??= cl.Kernel(assembly, "AccuracyLayer.cl", "accuracy_total");
+        _deviceScratch ??= new Blob("accuracy scratch", cl);
+        int positions = _outer * _inner;
+        int classes = bottom[0].ShapeAt(_axis);
+        Span<int> shape = stackalloc int[1];
+        shape[0] = 2 * positions;
+        _deviceScratch.Reshape(shape);
+        IDeviceMemory scratch = _deviceScratch.MutableDeviceData(), labels = bottom[1].DeviceData();
+        _positionsKernel.Arg(0, _outer).Arg(1, classes).Arg(2, _inner).Arg(3, _topK).Arg(4, _hasIgnore ? 1 : 0).Arg(5, _ignoreLabel)
+            .Arg(6, bottom[0].DeviceData()).Arg(7, labels).Arg(8, scratch).Launch(positions);
+        _totalKernel.Arg(0, positions).Arg(1, scratch).Arg(2, top[0].MutableDeviceData()).Launch(64, 64);
+        if (top.Count > 1)
+        {
+            _perClassKernel ??= cl.Kernel(assembly, "AccuracyLayer.cl", "accuracy_per_class");
+            _perClassKernel.Arg(0, positions).Arg(1, classes).Arg(2, labels).Arg(3, scratch).Arg(4, top[1].MutableDeviceData()).Launch(classes);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _deviceScratch?.Dispose();
+        base.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -16,6 +18,7 @@ public sealed class ArgMaxLayer : Layer
     private bool _hasAxis;
     private int _axis;
     private (float Value, int Index)[] _scratch = [];
+    private OpenCLKernel? _forwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public ArgMaxLayer(LayerParameter param)
@@ -145,5 +148,22 @@ public sealed class ArgMaxLayer : Layer
             }
             (items[i], items[best]) = (items[best], items[i]);
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(ArgMaxLayer).Assembly, "ArgMaxLayer.cl", "argmax_forward");
+        Blob x = bottom[0];
+        int dim = _hasAxis ? x.ShapeAt(_axis) : x.CountFrom(1);
+        int inner = _hasAxis ? x.CountFrom(_axis + 1) : 1;
+        int outer = x.Count / Math.Max(dim * inner, 1);
+        _forwardKernel.Arg(0, outer).Arg(1, dim).Arg(2, inner).Arg(3, _topK).Arg(4, _hasAxis ? 1 : 0).Arg(5, _outMaxVal ? 1 : 0)
+            .Arg(6, x.DeviceData()).Arg(7, top[0].MutableDeviceData()).Launch((long)outer * inner);
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -12,6 +14,8 @@ namespace Engine.Layers;
 public sealed class BiasLayer : Layer
 {
     private BroadcastAxes _view;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public BiasLayer(LayerParameter param)
@@ -108,6 +112,45 @@ public sealed class BiasLayer : Layer
         if (propagateDown[0] && !ReferenceEquals(top[0], bottom[0]))
         {
             dy.CopyTo(bottom[0].MutableDiff);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(BiasLayer).Assembly, "BiasLayer.cl", "bias_forward");
+        IDeviceMemory b = (bottom.Count > 1 ? bottom[1] : Blobs[0]).DeviceData();
+        int n = bottom[0].Count;
+        _forwardKernel.Arg(0, n).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, bottom[0].DeviceData()).Arg(4, b)
+            .Arg(5, top[0].MutableDeviceData()).Launch(n);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        IDeviceMemory dy = top[0].DeviceDiff();
+        bool fromBottom = bottom.Count > 1;
+        if (fromBottom ? propagateDown[1] : ParamPropagateDown[0])
+        {
+            // A bias bottom's diff is overwritten; a parameter's diff accumulates.
+            _backwardKernel ??= cl.Kernel(typeof(BiasLayer).Assembly, "BiasLayer.cl", "bias_backward");
+            IDeviceMemory db = (fromBottom ? bottom[1] : Blobs[0]).MutableDeviceDiff();
+            _backwardKernel.Arg(0, _view.Outer).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, fromBottom ? 0 : 1).Arg(4, dy).Arg(5, db)
+                .Launch((long)_view.Dim * 64, 64);
+        }
+        if (propagateDown[0] && !ReferenceEquals(top[0], bottom[0]))
+        {
+            cl.DeviceMath.Copy(bottom[0].Count, dy, 0, bottom[0].MutableDeviceDiff(), 0);
         }
     }
 }

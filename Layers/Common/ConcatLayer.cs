@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,6 +12,7 @@ namespace Engine.Layers;
 public sealed class ConcatLayer : Layer
 {
     private int _axis;
+    private OpenCLKernel? _copyKernel;
 
     /// <summary>Creates the layer.</summary>
     public ConcatLayer(LayerParameter param)
@@ -107,6 +110,53 @@ public sealed class ConcatLayer : Layer
                 {
                     dy.Slice(n * topSlab + offset, slab).CopyTo(dx.Slice(n * slab, slab));
                 }
+            }
+            offset += slab;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _copyKernel ??= cl.Kernel(typeof(ConcatLayer).Assembly, "ConcatLayer.cl", "concat_copy");
+        IDeviceMemory y = top[0].MutableDeviceData();
+        int outer = top[0].CountRange(0, _axis);
+        int topSlab = top[0].CountFrom(_axis);
+        int offset = 0;
+        foreach (Blob b in bottom)
+        {
+            int slab = b.CountFrom(_axis);
+            int n = outer * slab;
+            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, topSlab).Arg(3, offset).Arg(4, 1).Arg(5, b.DeviceData()).Arg(6, y).Launch(n);
+            offset += slab;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        _copyKernel ??= cl.Kernel(typeof(ConcatLayer).Assembly, "ConcatLayer.cl", "concat_copy");
+        IDeviceMemory dy = top[0].DeviceDiff();
+        int outer = top[0].CountRange(0, _axis);
+        int topSlab = top[0].CountFrom(_axis);
+        int offset = 0;
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            int slab = bottom[i].CountFrom(_axis);
+            if (propagateDown[i])
+            {
+                int n = outer * slab;
+                _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, topSlab).Arg(3, offset).Arg(4, 0).Arg(5, dy).Arg(6, bottom[i].MutableDeviceDiff()).Launch(n);
             }
             offset += slab;
         }

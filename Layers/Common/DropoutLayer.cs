@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,6 +12,7 @@ namespace Engine.Layers;
 public sealed class DropoutLayer : NeuronLayer
 {
     private readonly Blob _mask = new("mask");
+    private Blob? _deviceMask;
     private float _ratio;
     private float _scale;
 
@@ -79,9 +82,62 @@ public sealed class DropoutLayer : NeuronLayer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        int n = bottom[0].Count;
+        if (Phase != Phase.Train)
+        {
+            if (!ReferenceEquals(top[0], bottom[0]))
+            {
+                cl.DeviceMath.Copy(n, bottom[0].DeviceData(), 0, top[0].MutableDeviceData(), 0);
+            }
+            return;
+        }
+        // The mask is drawn on the host from the layer's EngineRandom, in the CPU path's order, and uploaded: the same
+        // seed gives the same mask on both backends (exact parity, reproducible runs) for one upload of n floats.
+        _deviceMask ??= new Blob("mask", cl);
+        _deviceMask.ReshapeLike(bottom[0]);
+        Span<float> mask = _deviceMask.MutableData;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = Random.NextFloat() >= _ratio ? _scale : 0f;
+        }
+        cl.DeviceMath.Mul(n, bottom[0].DeviceData(), 0, _deviceMask.DeviceData(), 0, top[0].MutableDeviceData(), 0);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        int n = bottom[0].Count;
+        if (Phase == Phase.Train && _deviceMask is not null)
+        {
+            cl.DeviceMath.Mul(n, top[0].DeviceDiff(), 0, _deviceMask.DeviceData(), 0, bottom[0].MutableDeviceDiff(), 0);
+        }
+        else if (!ReferenceEquals(top[0], bottom[0]))
+        {
+            cl.DeviceMath.Copy(n, top[0].DeviceDiff(), 0, bottom[0].MutableDeviceDiff(), 0);
+        }
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _mask.Dispose();
+        _deviceMask?.Dispose();
         base.Dispose();
     }
 }

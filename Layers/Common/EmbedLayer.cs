@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -14,6 +16,8 @@ public sealed class EmbedLayer : Layer
     private int _inputDim;
     private int _numOutput;
     private bool _bias;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _weightDiffKernel;
 
     /// <summary>Creates the layer.</summary>
     public EmbedLayer(LayerParameter param)
@@ -129,5 +133,48 @@ public sealed class EmbedLayer : Layer
             throw Error($"bottom '{x.Name}' (shape {x.ShapeString}) holds {v} at position {n}; indices must be integers in [0, {_inputDim}).");
         }
         return index;
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(EmbedLayer).Assembly, "EmbedLayer.cl", "embed_forward");
+        int rows = bottom[0].Count;
+        IDeviceMemory w = Blobs[0].DeviceData();
+        // Without a bias the kernel never reads b; any buffer will do for the argument.
+        IDeviceMemory b = _bias ? Blobs[1].DeviceData() : w;
+        _forwardKernel.Arg(0, rows).Arg(1, _numOutput).Arg(2, _inputDim).Arg(3, _bias ? 1 : 0).Arg(4, bottom[0].DeviceData()).Arg(5, w)
+            .Arg(6, b).Arg(7, top[0].MutableDeviceData()).Launch((long)rows * _numOutput);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[0])
+        {
+            throw Error($"cannot back-propagate to its input '{bottom[0].Name}': indices have no gradient.");
+        }
+        int rows = bottom[0].Count;
+        IDeviceMemory dy = top[0].DeviceDiff();
+        if (ParamPropagateDown[0])
+        {
+            _weightDiffKernel ??= cl.Kernel(typeof(EmbedLayer).Assembly, "EmbedLayer.cl", "embed_weight_diff");
+            _weightDiffKernel.Arg(0, rows).Arg(1, _numOutput).Arg(2, _inputDim).Arg(3, bottom[0].DeviceData()).Arg(4, dy)
+                .Arg(5, Blobs[0].MutableDeviceDiff()).Launch(_numOutput);
+        }
+        if (_bias && ParamPropagateDown[1])
+        {
+            cl.DeviceMath.ColumnSum(rows, _numOutput, 1f, dy, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
+        }
     }
 }

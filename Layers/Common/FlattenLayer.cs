@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -63,6 +65,26 @@ public sealed class FlattenLayer : Layer
         if (propagateDown[0])
         {
             top[0].Diff.CopyTo(bottom[0].MutableDiff);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        // Data is shared; nothing to compute, and nothing to move between host and device.
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[0])
+        {
+            cl.DeviceMath.Copy(bottom[0].Count, top[0].DeviceDiff(), 0, bottom[0].MutableDeviceDiff(), 0);
         }
     }
 }

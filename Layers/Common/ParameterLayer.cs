@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -64,6 +66,26 @@ public sealed class ParameterLayer : Layer
         if (ParamPropagateDown.Length > 0 && ParamPropagateDown[0])
         {
             Ops.Axpy(1f, top[0].Diff, Blobs[0].MutableDiff);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        // Data is shared; nothing to compute, and nothing to move between host and device.
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (ParamPropagateDown.Length > 0 && ParamPropagateDown[0])
+        {
+            cl.DeviceMath.Axpy(Blobs[0].Count, 1f, top[0].DeviceDiff(), 0, Blobs[0].MutableDeviceDiff(), 0);
         }
     }
 }

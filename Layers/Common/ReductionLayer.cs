@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -14,6 +16,8 @@ public sealed class ReductionLayer : Layer
     private int _axis;
     private int _outer;
     private int _dim;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public ReductionLayer(LayerParameter param)
@@ -104,5 +108,37 @@ public sealed class ReductionLayer : Layer
                     break;
             }
         }
+    }
+
+    private float DeviceScale => _op == ReductionParameter.Types.ReductionOp.Mean ? _coeff / _dim : _coeff;
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(ReductionLayer).Assembly, "ReductionLayer.cl", "reduction_forward");
+        _forwardKernel.Arg(0, _outer).Arg(1, _dim).Arg(2, (int)_op).Arg(3, DeviceScale).Arg(4, bottom[0].DeviceData())
+            .Arg(5, top[0].MutableDeviceData()).Launch(_outer);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(ReductionLayer).Assembly, "ReductionLayer.cl", "reduction_backward");
+        _backwardKernel.Arg(0, _outer).Arg(1, _dim).Arg(2, (int)_op).Arg(3, DeviceScale).Arg(4, bottom[0].DeviceData())
+            .Arg(5, top[0].DeviceDiff()).Arg(6, bottom[0].MutableDeviceDiff()).Launch((long)_outer * _dim);
     }
 }

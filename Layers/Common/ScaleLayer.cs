@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -15,6 +17,10 @@ public sealed class ScaleLayer : Layer
     private readonly Blob _input = new("input");
     private BroadcastAxes _view;
     private int _biasIndex = -1;
+    private Blob? _deviceInput;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
+    private OpenCLKernel? _paramKernel;
 
     /// <summary>Creates the layer.</summary>
     public ScaleLayer(LayerParameter param)
@@ -187,9 +193,72 @@ public sealed class ScaleLayer : Layer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(ScaleLayer).Assembly, "ScaleLayer.cl", "scale_forward");
+        int n = bottom[0].Count;
+        IDeviceMemory x = bottom[0].DeviceData();
+        if (ReferenceEquals(top[0], bottom[0]))
+        {
+            // In place the top overwrites x, which the scale gradient needs.
+            _deviceInput ??= new Blob("input", cl);
+            _deviceInput.ReshapeLike(bottom[0]);
+            cl.DeviceMath.Copy(n, x, 0, _deviceInput.MutableDeviceData(), 0);
+            x = _deviceInput.DeviceData();
+        }
+        IDeviceMemory s = (bottom.Count > 1 ? bottom[1] : Blobs[0]).DeviceData();
+        // Without a bias the kernel never reads b; any buffer will do for the argument.
+        IDeviceMemory b = _biasIndex >= 0 ? Blobs[_biasIndex].DeviceData() : s;
+        _forwardKernel.Arg(0, n).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, _biasIndex >= 0 ? 1 : 0).Arg(4, x).Arg(5, s).Arg(6, b)
+            .Arg(7, top[0].MutableDeviceData()).Launch(n);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(ScaleLayer).Assembly;
+        IDeviceMemory dy = top[0].DeviceDiff();
+        long groups = (long)_view.Dim * 64;
+        // Parameter gradients first: in place, writing dx overwrites dy.
+        if (_biasIndex >= 0 && ParamPropagateDown[_biasIndex])
+        {
+            _paramKernel ??= cl.Kernel(assembly, "ScaleLayer.cl", "scale_param_diff");
+            _paramKernel.Arg(0, _view.Outer).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, 0).Arg(4, 1).Arg(5, dy).Arg(6, dy)
+                .Arg(7, Blobs[_biasIndex].MutableDeviceDiff()).Launch(groups, 64);
+        }
+        bool fromBottom = bottom.Count > 1;
+        if (fromBottom ? propagateDown[1] : ParamPropagateDown[0])
+        {
+            _paramKernel ??= cl.Kernel(assembly, "ScaleLayer.cl", "scale_param_diff");
+            IDeviceMemory x = ReferenceEquals(top[0], bottom[0]) && _deviceInput is not null ? _deviceInput.DeviceData() : bottom[0].DeviceData();
+            IDeviceMemory ds = (fromBottom ? bottom[1] : Blobs[0]).MutableDeviceDiff();
+            _paramKernel.Arg(0, _view.Outer).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, 1).Arg(4, fromBottom ? 0 : 1).Arg(5, dy).Arg(6, x)
+                .Arg(7, ds).Launch(groups, 64);
+        }
+        if (propagateDown[0])
+        {
+            _backwardKernel ??= cl.Kernel(assembly, "ScaleLayer.cl", "scale_backward");
+            IDeviceMemory s = (fromBottom ? bottom[1] : Blobs[0]).DeviceData();
+            int n = bottom[0].Count;
+            _backwardKernel.Arg(0, n).Arg(1, _view.Dim).Arg(2, _view.Inner).Arg(3, dy).Arg(4, s).Arg(5, bottom[0].MutableDeviceDiff()).Launch(n);
+        }
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _input.Dispose();
+        _deviceInput?.Dispose();
         base.Dispose();
     }
 }

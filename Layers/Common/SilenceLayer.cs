@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -36,6 +38,28 @@ public sealed class SilenceLayer : Layer
             if (propagateDown[i])
             {
                 bottom[i].MutableDiff.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            if (propagateDown[i])
+            {
+                cl.DeviceMath.Set(bottom[i].Count, 0f, bottom[i].MutableDeviceDiff(), 0);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -12,6 +14,7 @@ public sealed class SliceLayer : Layer
 {
     private int _axis;
     private int[] _sizes = [];
+    private OpenCLKernel? _copyKernel;
 
     /// <summary>Creates the layer.</summary>
     public SliceLayer(LayerParameter param)
@@ -132,6 +135,54 @@ public sealed class SliceLayer : Layer
             {
                 dy.Slice(n * slab, slab).CopyTo(dx.Slice(n * bottomSlab + offset, slab));
             }
+            offset += slab;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _copyKernel ??= cl.Kernel(typeof(SliceLayer).Assembly, "SliceLayer.cl", "slice_copy");
+        IDeviceMemory x = bottom[0].DeviceData();
+        int outer = bottom[0].CountRange(0, _axis);
+        int bottomSlab = bottom[0].CountFrom(_axis);
+        int offset = 0;
+        for (int i = 0; i < top.Count; i++)
+        {
+            int slab = top[i].CountFrom(_axis);
+            int n = outer * slab;
+            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, bottomSlab).Arg(3, offset).Arg(4, 1).Arg(5, x).Arg(6, top[i].MutableDeviceData()).Launch(n);
+            offset += slab;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _copyKernel ??= cl.Kernel(typeof(SliceLayer).Assembly, "SliceLayer.cl", "slice_copy");
+        IDeviceMemory dx = bottom[0].MutableDeviceDiff();
+        int outer = bottom[0].CountRange(0, _axis);
+        int bottomSlab = bottom[0].CountFrom(_axis);
+        int offset = 0;
+        for (int i = 0; i < top.Count; i++)
+        {
+            int slab = top[i].CountFrom(_axis);
+            int n = outer * slab;
+            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, bottomSlab).Arg(3, offset).Arg(4, 0).Arg(5, top[i].DeviceDiff()).Arg(6, dx).Launch(n);
             offset += slab;
         }
     }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -11,6 +13,8 @@ public sealed class TileLayer : Layer
 {
     private int _axis;
     private int _tiles;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public TileLayer(LayerParameter param)
@@ -87,5 +91,37 @@ public sealed class TileLayer : Layer
                 Ops.Add(dst, dy.Slice((n * _tiles + t) * block, block), dst);
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(TileLayer).Assembly, "TileLayer.cl", "tile_forward");
+        int n = top[0].Count;
+        _forwardKernel.Arg(0, n).Arg(1, bottom[0].CountFrom(_axis)).Arg(2, _tiles).Arg(3, bottom[0].DeviceData()).Arg(4, top[0].MutableDeviceData())
+            .Launch(n);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(TileLayer).Assembly, "TileLayer.cl", "tile_backward");
+        int n = bottom[0].Count;
+        _backwardKernel.Arg(0, n).Arg(1, bottom[0].CountFrom(_axis)).Arg(2, _tiles).Arg(3, top[0].DeviceDiff()).Arg(4, bottom[0].MutableDeviceDiff())
+            .Launch(n);
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -19,6 +21,11 @@ public sealed class ContrastiveLossLayer : LossLayer
     private readonly Blob _distanceSq = new("distance squared");
     private float _margin;
     private bool _legacy;
+    private readonly DeviceLossReduction _reduction = new();
+    private Blob? _deviceDifference;
+    private Blob? _deviceDistanceSq;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public ContrastiveLossLayer(LayerParameter param)
@@ -134,10 +141,64 @@ public sealed class ContrastiveLossLayer : LossLayer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(ContrastiveLossLayer).Assembly, "ContrastiveLossLayer.cl", "contrastive_forward");
+        _deviceDifference ??= new Blob("difference", cl);
+        _deviceDistanceSq ??= new Blob("distance squared", cl);
+        _deviceDifference.ReshapeLike(_difference);
+        _deviceDistanceSq.ReshapeLike(_distanceSq);
+        int num = bottom[0].ShapeAt(0);
+        int dim = bottom[0].Count / Math.Max(num, 1);
+        IDeviceMemory items = _reduction.Items(cl, num);
+        _forwardKernel.Arg(0, num).Arg(1, dim).Arg(2, _margin).Arg(3, _legacy ? 1 : 0).Arg(4, bottom[0].DeviceData()).Arg(5, bottom[1].DeviceData())
+            .Arg(6, bottom[2].DeviceData()).Arg(7, _deviceDifference.MutableDeviceData()).Arg(8, _deviceDistanceSq.MutableDeviceData())
+            .Arg(9, items).Launch(num);
+        _reduction.Reduce(cl, false, 2f * num, top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceDifference is null || _deviceDistanceSq is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[2])
+        {
+            throw Error($"cannot back-propagate to the similarity labels '{bottom[2].Name}'.");
+        }
+        _backwardKernel ??= cl.Kernel(typeof(ContrastiveLossLayer).Assembly, "ContrastiveLossLayer.cl", "contrastive_backward");
+        int num = bottom[0].ShapeAt(0);
+        int dim = bottom[0].Count / Math.Max(num, 1);
+        float weight = top[0].Diff[0];
+        for (int i = 0; i < 2; i++)
+        {
+            if (!propagateDown[i])
+            {
+                continue;
+            }
+            float alpha = (i == 0 ? 1f : -1f) * weight / num;
+            _backwardKernel.Arg(0, num).Arg(1, dim).Arg(2, _margin).Arg(3, _legacy ? 1 : 0).Arg(4, alpha).Arg(5, bottom[2].DeviceData())
+                .Arg(6, _deviceDifference.DeviceData()).Arg(7, _deviceDistanceSq.DeviceData()).Arg(8, bottom[i].MutableDeviceDiff())
+                .Launch(bottom[i].Count);
+        }
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _difference.Dispose();
         _distanceSq.Dispose();
+        _deviceDifference?.Dispose();
+        _deviceDistanceSq?.Dispose();
+        _reduction.Dispose();
         base.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -12,6 +14,10 @@ namespace Engine.Layers;
 public sealed class HingeLossLayer : LossLayer
 {
     private readonly Blob _margins = new("margins");
+    private readonly DeviceLossReduction _reduction = new();
+    private Blob? _deviceMargins;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private bool _l2;
     private int _num;
     private int _dim;
@@ -86,9 +92,50 @@ public sealed class HingeLossLayer : LossLayer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(HingeLossLayer).Assembly, "HingeLossLayer.cl", "hinge_forward");
+        _deviceMargins ??= new Blob("margins", cl);
+        _deviceMargins.ReshapeLike(bottom[0]);
+        int n = bottom[0].Count;
+        IDeviceMemory items = _reduction.Items(cl, n);
+        _forwardKernel.Arg(0, _num).Arg(1, _dim).Arg(2, _l2 ? 1 : 0).Arg(3, bottom[0].DeviceData()).Arg(4, bottom[1].DeviceData())
+            .Arg(5, _deviceMargins.MutableDeviceData()).Arg(6, items).Launch(n);
+        _reduction.Reduce(cl, false, _num, top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceMargins is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(HingeLossLayer).Assembly, "HingeLossLayer.cl", "hinge_backward");
+        _backwardKernel.Arg(0, _num).Arg(1, _dim).Arg(2, _l2 ? 1 : 0).Arg(3, bottom[1].DeviceData()).Arg(4, _deviceMargins.DeviceData())
+            .Arg(5, top[0].Diff[0] / _num).Arg(6, bottom[0].MutableDeviceDiff()).Launch(bottom[0].Count);
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _margins.Dispose();
+        _deviceMargins?.Dispose();
+        _reduction.Dispose();
         base.Dispose();
     }
 

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Formats;
 using Engine.Proto;
 
@@ -25,6 +27,14 @@ public sealed class InfogainLossLayer : LossLayer
     private int? _ignoreLabel;
     private LossParameter.Types.NormalizationMode _mode;
     private float _normalizer = 1f;
+    private readonly DeviceLossReduction _reduction = new();
+    private Blob? _deviceProb;
+    private Blob? _deviceRowSums;
+    private Blob? _deviceFileMatrix;
+    private OpenCLKernel? _softmaxKernel;
+    private OpenCLKernel? _positionsKernel;
+    private OpenCLKernel? _rowSumsKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public InfogainLossLayer(LayerParameter param)
@@ -190,11 +200,90 @@ public sealed class InfogainLossLayer : LossLayer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(InfogainLossLayer).Assembly;
+        _softmaxKernel ??= cl.Kernel(assembly, "SoftmaxLayer.cl", "softmax_forward");
+        _positionsKernel ??= cl.Kernel(assembly, "InfogainLossLayer.cl", "infogain_positions");
+        _deviceProb ??= new Blob("prob", cl);
+        _deviceProb.ReshapeLike(bottom[0]);
+        int positions = _outer * _inner;
+        IDeviceMemory prob = _deviceProb.MutableDeviceData();
+        _softmaxKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, bottom[0].DeviceData()).Arg(4, prob).Launch(positions);
+        IDeviceMemory items = _reduction.Items(cl, positions);
+        _positionsKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, prob).Arg(4, bottom[1].DeviceData())
+            .Arg(5, DeviceMatrix(cl, bottom)).Arg(6, _ignoreLabel.HasValue ? 1 : 0).Arg(7, _ignoreLabel ?? 0).Arg(8, items).Launch(positions);
+        bool valid = _mode == LossParameter.Types.NormalizationMode.Valid;
+        _reduction.Reduce(cl, valid, valid ? 1f : Normalizer(_mode, _outer, _inner, 0), top[0]);
+        if (top.Count == 2)
+        {
+            cl.DeviceMath.Copy(bottom[0].Count, prob, 0, top[1].MutableDeviceData(), 0);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceProb is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        if (propagateDown.Length > 2 && propagateDown[2])
+        {
+            throw Error($"cannot back-propagate to the infogain matrix '{bottom[2].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(InfogainLossLayer).Assembly;
+        _rowSumsKernel ??= cl.Kernel(assembly, "InfogainLossLayer.cl", "infogain_row_sums");
+        _backwardKernel ??= cl.Kernel(assembly, "InfogainLossLayer.cl", "infogain_backward");
+        _deviceRowSums ??= new Blob("infogain row sums", cl);
+        _deviceRowSums.ReshapeLike(_rowSums);
+        IDeviceMemory h = DeviceMatrix(cl, bottom), rowSums = _deviceRowSums.MutableDeviceData();
+        _rowSumsKernel.Arg(0, _channels).Arg(1, h).Arg(2, rowSums).Launch(_channels);
+        _backwardKernel.Arg(0, _outer).Arg(1, _channels).Arg(2, _inner).Arg(3, _deviceProb.DeviceData()).Arg(4, bottom[1].DeviceData())
+            .Arg(5, h).Arg(6, rowSums).Arg(7, _ignoreLabel.HasValue ? 1 : 0).Arg(8, _ignoreLabel ?? 0).Arg(9, _reduction.Scratch)
+            .Arg(10, top[0].Diff[0]).Arg(11, bottom[0].MutableDeviceDiff()).Launch(bottom[0].Count);
+    }
+
+    // A matrix read from a file lives on the host; it is uploaded once, on the first device pass.
+    private IDeviceMemory DeviceMatrix(OpenCLBackend cl, IReadOnlyList<Blob> bottom)
+    {
+        if (bottom.Count > 2)
+        {
+            return bottom[2].DeviceData();
+        }
+        if (_deviceFileMatrix is null)
+        {
+            _deviceFileMatrix = new Blob("infogain", cl);
+            _deviceFileMatrix.ReshapeLike(_fileMatrix);
+            _fileMatrix.Data.CopyTo(_deviceFileMatrix.MutableData);
+        }
+        return _deviceFileMatrix.DeviceData();
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _prob.Dispose();
         _fileMatrix.Dispose();
         _rowSums.Dispose();
+        _deviceProb?.Dispose();
+        _deviceRowSums?.Dispose();
+        _deviceFileMatrix?.Dispose();
+        _reduction.Dispose();
         base.Dispose();
     }
 

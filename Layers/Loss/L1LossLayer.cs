@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,6 +12,9 @@ namespace Engine.Layers;
 public sealed class L1LossLayer : LossLayer
 {
     private readonly Blob _sign = new("sign");
+    private readonly DeviceLossReduction _reduction = new();
+    private Blob? _deviceSign;
+    private OpenCLKernel? _forwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public L1LossLayer(LayerParameter param)
@@ -51,9 +56,48 @@ public sealed class L1LossLayer : LossLayer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(L1LossLayer).Assembly, "L1LossLayer.cl", "l1_forward");
+        _deviceSign ??= new Blob("sign", cl);
+        _deviceSign.ReshapeLike(bottom[0]);
+        int n = bottom[0].Count;
+        IDeviceMemory items = _reduction.Items(cl, n);
+        _forwardKernel.Arg(0, n).Arg(1, bottom[0].DeviceData()).Arg(2, bottom[1].DeviceData()).Arg(3, items)
+            .Arg(4, _deviceSign.MutableDeviceData()).Launch(n);
+        _reduction.Reduce(cl, false, bottom[0].ShapeAt(0), top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _deviceSign is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        float weight = top[0].Diff[0];
+        for (int i = 0; i < 2; i++)
+        {
+            if (propagateDown[i])
+            {
+                float alpha = (i == 0 ? 1f : -1f) * weight / bottom[i].ShapeAt(0);
+                cl.DeviceMath.Scale(bottom[i].Count, alpha, _deviceSign.DeviceData(), 0, bottom[i].MutableDeviceDiff(), 0);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _sign.Dispose();
+        _deviceSign?.Dispose();
+        _reduction.Dispose();
         base.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -16,6 +18,9 @@ public sealed class MulticlassHingeLossLayer : LossLayer
     private bool _l2;
     private int _num;
     private int _classes;
+    private readonly DeviceLossReduction _reduction = new();
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public MulticlassHingeLossLayer(LayerParameter param)
@@ -96,5 +101,48 @@ public sealed class MulticlassHingeLossLayer : LossLayer
                 }
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(MulticlassHingeLossLayer).Assembly, "MulticlassHingeLossLayer.cl", "multiclass_hinge_forward");
+        IDeviceMemory items = _reduction.Items(cl, _num);
+        _forwardKernel.Arg(0, _num).Arg(1, _classes).Arg(2, _l2 ? 1 : 0).Arg(3, bottom[0].DeviceData()).Arg(4, bottom[1].DeviceData())
+            .Arg(5, items).Launch(_num);
+        _reduction.Reduce(cl, false, _num, top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(MulticlassHingeLossLayer).Assembly, "MulticlassHingeLossLayer.cl", "multiclass_hinge_backward");
+        _backwardKernel.Arg(0, _num).Arg(1, _classes).Arg(2, _l2 ? 1 : 0).Arg(3, bottom[0].DeviceData()).Arg(4, bottom[1].DeviceData())
+            .Arg(5, top[0].Diff[0] / _num).Arg(6, bottom[0].MutableDeviceDiff()).Launch(bottom[0].Count);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _reduction.Dispose();
+        base.Dispose();
     }
 }

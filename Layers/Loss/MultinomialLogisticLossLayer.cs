@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -14,6 +16,9 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
 
     private int _num;
     private int _dim;
+    private readonly DeviceLossReduction _reduction = new();
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public MultinomialLogisticLossLayer(LayerParameter param)
@@ -72,5 +77,47 @@ public sealed class MultinomialLogisticLossLayer : LossLayer
             int i = n * _dim + (int)label[n];
             dp[i] = scale / MathF.Max(p[i], LogThreshold);
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(MultinomialLogisticLossLayer).Assembly, "MultinomialLogisticLossLayer.cl", "multinomial_logistic_forward");
+        IDeviceMemory items = _reduction.Items(cl, _num);
+        _forwardKernel.Arg(0, _num).Arg(1, _dim).Arg(2, bottom[0].DeviceData()).Arg(3, bottom[1].DeviceData()).Arg(4, items).Launch(_num);
+        _reduction.Reduce(cl, false, _num, top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(MultinomialLogisticLossLayer).Assembly, "MultinomialLogisticLossLayer.cl", "multinomial_logistic_backward");
+        _backwardKernel.Arg(0, _num).Arg(1, _dim).Arg(2, bottom[0].DeviceData()).Arg(3, bottom[1].DeviceData())
+            .Arg(4, -top[0].Diff[0] / _num).Arg(5, bottom[0].MutableDeviceDiff()).Launch(bottom[0].Count);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _reduction.Dispose();
+        base.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -14,6 +16,9 @@ public sealed class SigmoidCrossEntropyLossLayer : LossLayer
     private int? _ignoreLabel;
     private LossParameter.Types.NormalizationMode _mode;
     private float _normalizer = 1f;
+    private readonly DeviceLossReduction _reduction = new();
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public SigmoidCrossEntropyLossLayer(LayerParameter param)
@@ -81,5 +86,52 @@ public sealed class SigmoidCrossEntropyLossLayer : LossLayer
         {
             dx[i] = _ignoreLabel == (int)t[i] ? 0f : (1f / (1f + MathF.Exp(-x[i])) - t[i]) * scale;
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(SigmoidCrossEntropyLossLayer).Assembly, "SigmoidCrossEntropyLossLayer.cl", "sigmoid_ce_forward");
+        int n = bottom[0].Count;
+        IDeviceMemory items = _reduction.Items(cl, n);
+        _forwardKernel.Arg(0, n).Arg(1, _ignoreLabel.HasValue ? 1 : 0).Arg(2, _ignoreLabel ?? 0).Arg(3, bottom[0].DeviceData())
+            .Arg(4, bottom[1].DeviceData()).Arg(5, items).Launch(n);
+        int outer = bottom[0].ShapeAt(0);
+        bool valid = _mode == LossParameter.Types.NormalizationMode.Valid;
+        _reduction.Reduce(cl, valid, valid ? 1f : Normalizer(_mode, outer, n / Math.Max(outer, 1), 0), top[0]);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the targets '{bottom[1].Name}'.");
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _backwardKernel ??= cl.Kernel(typeof(SigmoidCrossEntropyLossLayer).Assembly, "SigmoidCrossEntropyLossLayer.cl", "sigmoid_ce_backward");
+        int n = bottom[0].Count;
+        _backwardKernel.Arg(0, n).Arg(1, _ignoreLabel.HasValue ? 1 : 0).Arg(2, _ignoreLabel ?? 0).Arg(3, bottom[0].DeviceData())
+            .Arg(4, bottom[1].DeviceData()).Arg(5, _reduction.Scratch).Arg(6, top[0].Diff[0]).Arg(7, bottom[0].MutableDeviceDiff()).Launch(n);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _reduction.Dispose();
+        base.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -6,6 +7,8 @@ namespace Engine.Layers;
 [Layer("AbsVal", Summary = "Absolute value |x|.")]
 public sealed class AbsValLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer.</summary>
@@ -37,6 +40,14 @@ public sealed class AbsValLayer : NeuronLayer
             dx[i] = v > 0f ? dy[i] : v < 0f ? -dy[i] : 0f;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "absval_forward", ref _forwardKernel);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "absval_backward", ref _backwardKernel);
 
     /// <inheritdoc />
     public override void Dispose()

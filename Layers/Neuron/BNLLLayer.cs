@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +10,8 @@ namespace Engine.Layers;
 [Layer("BNLL", Summary = "Softplus log(1 + exp(x)), numerically stable.")]
 public sealed class BNLLLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
 
     /// <summary>Creates the layer.</summary>
@@ -45,6 +48,14 @@ public sealed class BNLLLayer : NeuronLayer
             dx[i] = dy[i] / (1f + MathF.Exp(-x[i]));
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "bnll_forward", ref _forwardKernel);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "bnll_backward", ref _backwardKernel);
 
     /// <inheritdoc />
     public override void Dispose()

@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -8,6 +9,8 @@ namespace Engine.Layers;
 [Layer("Clip", Summary = "Clamps x to [min, max].")]
 public sealed class ClipLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
     private float _min;
     private float _max;
@@ -57,6 +60,14 @@ public sealed class ClipLayer : NeuronLayer
             dx[i] = x[i] >= _min && x[i] <= _max ? dy[i] : 0f;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "clip_forward", ref _forwardKernel, _min, _max);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "clip_backward", ref _backwardKernel, _min, _max);
 
     /// <inheritdoc />
     public override void Dispose()

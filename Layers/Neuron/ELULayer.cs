@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +10,8 @@ namespace Engine.Layers;
 [Layer("ELU", Summary = "Exponential linear unit: x if x > 0 else alpha·(exp(x) − 1).")]
 public sealed class ELULayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
     private readonly float _alpha;
 
@@ -45,6 +48,14 @@ public sealed class ELULayer : NeuronLayer
             dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "elu_forward", ref _forwardKernel, _alpha);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "elu_backward", ref _backwardKernel, _alpha);
 
     /// <inheritdoc />
     public override void Dispose()

@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +10,8 @@ namespace Engine.Layers;
 [Layer("Exp", Summary = "base^(shift + scale·x); base -1 means e.")]
 public sealed class ExpLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private float _innerScale;
     private float _outerScale;
 
@@ -58,4 +61,12 @@ public sealed class ExpLayer : NeuronLayer
             dx[i] = dy[i] * y[i] * _innerScale;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, null, "exp_forward", ref _forwardKernel, _innerScale, _outerScale);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, null, "exp_backward", ref _backwardKernel, _innerScale, _outerScale);
 }

@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,6 +11,8 @@ namespace Engine.Layers;
 [Layer("GELU", Summary = "Gaussian error linear unit x·Phi(x), exact (erf) or tanh approximation.")]
 public sealed class GELULayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private const double SqrtTwoOverPi = 0.79788456080286536;
     private const double InvSqrtTwo = 0.70710678118654752;
     private const double InvSqrtTwoPi = 0.39894228040143268;
@@ -63,6 +66,14 @@ public sealed class GELULayer : NeuronLayer
             dx[i] = (float)(dy[i] * slope);
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "gelu_forward", ref _forwardKernel, _tanh ? 1f : 0f);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "gelu_backward", ref _backwardKernel, _tanh ? 1f : 0f);
 
     /// <inheritdoc />
     public override void Dispose()

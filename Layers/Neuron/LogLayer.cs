@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +10,8 @@ namespace Engine.Layers;
 [Layer("Log", Summary = "log_base(shift + scale·x); base -1 means the natural log.")]
 public sealed class LogLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
     private float _baseScale;
     private float _scale;
@@ -61,6 +64,14 @@ public sealed class LogLayer : NeuronLayer
             dx[i] = dy[i] * factor / (_shift + _scale * x[i]);
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "log_forward", ref _forwardKernel, _baseScale, _scale, _shift);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "log_backward", ref _backwardKernel, _baseScale, _scale, _shift);
 
     /// <inheritdoc />
     public override void Dispose()

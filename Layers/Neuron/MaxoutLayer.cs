@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -18,6 +20,10 @@ public sealed class MaxoutLayer : Layer
     private int _k;
     private int _outputs;
     private int _numPieces;
+    private Blob? _devicePieces;
+    private Blob? _winnerDevice;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _routeKernel;
 
     /// <summary>Creates the layer.</summary>
     public MaxoutLayer(LayerParameter param)
@@ -146,9 +152,68 @@ public sealed class MaxoutLayer : Layer
     public override long ForwardFlops(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => 2L * _m * _outputs * _numPieces * _k;
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(MaxoutLayer).Assembly, "MaxoutLayer.cl", "maxout_forward");
+        int rows = _outputs * _numPieces;
+        EnsureDeviceScratch(cl);
+        IDeviceMemory z = _devicePieces!.MutableDeviceData();
+        cl.DeviceMath.Gemm(false, true, _m, rows, _k, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, z, 0);
+        _forwardKernel.Arg(0, _m).Arg(1, _outputs).Arg(2, _numPieces).Arg(3, z).Arg(4, Blobs[1].DeviceData())
+            .Arg(5, top[0].MutableDeviceData()).Arg(6, _winnerDevice!.MutableDeviceData()).Launch((long)_m * _outputs);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _devicePieces is null || _winnerDevice is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        _routeKernel ??= cl.Kernel(typeof(MaxoutLayer).Assembly, "MaxoutLayer.cl", "maxout_route");
+        int rows = _outputs * _numPieces;
+        IDeviceMemory dz = _devicePieces.MutableDeviceDiff();
+        _routeKernel.Arg(0, _m).Arg(1, _outputs).Arg(2, _numPieces).Arg(3, top[0].DeviceDiff()).Arg(4, _winnerDevice.DeviceData())
+            .Arg(5, dz).Launch((long)_m * rows);
+        OpenCLMath math = cl.DeviceMath;
+        if (ParamPropagateDown[0])
+        {
+            math.Gemm(true, false, rows, _k, _m, 1f, dz, 0, bottom[0].DeviceData(), 0, 1f, Blobs[0].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[1])
+        {
+            math.ColumnSum(_m, rows, 1f, dz, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
+        }
+        if (propagateDown[0])
+        {
+            math.Gemm(false, false, _m, _k, rows, 1f, dz, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
+        }
+    }
+
+    // The host scratch blobs belong to the CPU backend; the device path keeps its own, on this layer's backend.
+    private void EnsureDeviceScratch(OpenCLBackend cl)
+    {
+        _devicePieces ??= new Blob("pieces", cl);
+        _winnerDevice ??= new Blob("winner", cl);
+        _devicePieces.ReshapeLike(_pieces);
+        Span<int> shape = stackalloc int[2];
+        shape[0] = _m;
+        shape[1] = _outputs;
+        _winnerDevice.Reshape(shape);
+    }
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         _pieces.Dispose();
+        _devicePieces?.Dispose();
+        _winnerDevice?.Dispose();
         base.Dispose();
     }
 }

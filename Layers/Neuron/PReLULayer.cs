@@ -1,3 +1,5 @@
+using Engine.Memory;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
 
@@ -15,6 +17,9 @@ public sealed class PReLULayer : NeuronLayer
     private bool _shared;
     private int _channels;
     private int _dim;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
+    private OpenCLKernel? _slopeKernel;
 
     /// <summary>Creates the layer.</summary>
     public PReLULayer(LayerParameter param)
@@ -98,6 +103,50 @@ public sealed class PReLULayer : NeuronLayer
             }
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _forwardKernel ??= cl.Kernel(typeof(PReLULayer).Assembly, "PReLULayer.cl", "prelu_forward");
+        int n = bottom[0].Count;
+        (int channels, int dim) = SlopeLayout(n);
+        IDeviceMemory x = _input.SaveDevice(cl, bottom[0], top[0]);
+        _forwardKernel.Arg(0, n).Arg(1, channels).Arg(2, dim).Arg(3, Blobs[0].DeviceData()).Arg(4, x).Arg(5, top[0].MutableDeviceData()).Launch(n);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        int n = bottom[0].Count;
+        (int channels, int dim) = SlopeLayout(n);
+        IDeviceMemory x = _input.InputDevice(bottom[0], top[0]);
+        IDeviceMemory dy = top[0].DeviceDiff();
+        if (ParamPropagateDown[0])
+        {
+            _slopeKernel ??= cl.Kernel(typeof(PReLULayer).Assembly, "PReLULayer.cl", "prelu_slope_diff");
+            _slopeKernel.Arg(0, n).Arg(1, channels).Arg(2, dim).Arg(3, x).Arg(4, dy).Arg(5, Blobs[0].MutableDeviceDiff())
+                .Launch((long)channels * 64, 64);
+        }
+        if (propagateDown[0])
+        {
+            _backwardKernel ??= cl.Kernel(typeof(PReLULayer).Assembly, "PReLULayer.cl", "prelu_backward");
+            _backwardKernel.Arg(0, n).Arg(1, channels).Arg(2, dim).Arg(3, Blobs[0].DeviceData()).Arg(4, x).Arg(5, dy)
+                .Arg(6, bottom[0].MutableDeviceDiff()).Launch(n);
+        }
+    }
+
+    // A shared slope is one channel spanning the whole blob.
+    private (int Channels, int Dim) SlopeLayout(int count) => _shared ? (1, Math.Max(count, 1)) : (_channels, _dim);
 
     /// <inheritdoc />
     public override void Dispose()

@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -14,6 +15,8 @@ public sealed class PowerLayer : NeuronLayer
     private readonly float _power;
     private readonly float _scale;
     private readonly float _shift;
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
 
     /// <summary>Creates the layer.</summary>
     public PowerLayer(LayerParameter param)
@@ -67,6 +70,31 @@ public sealed class PowerLayer : NeuronLayer
             float slope = _power == 1f ? 1f : _power == 2f ? b : MathF.Pow(b, _power - 1f);
             dx[i] = dy[i] * factor * slope;
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (IsConstant && Backend is OpenCLBackend cl)
+        {
+            cl.DeviceMath.Set(top[0].Count, _power == 0f ? 1f : MathF.Pow(_shift, _power), top[0].MutableDeviceData(), 0);
+            return;
+        }
+        ForwardDeviceMap(bottom, top, _input, "power_forward", ref _forwardKernel, _power, _scale, _shift);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (IsConstant && Backend is OpenCLBackend cl)
+        {
+            if (propagateDown[0])
+            {
+                cl.DeviceMath.Set(bottom[0].Count, 0f, bottom[0].MutableDeviceDiff(), 0);
+            }
+            return;
+        }
+        BackwardDeviceMap(top, propagateDown, bottom, _input, "power_backward", ref _backwardKernel, _power, _scale, _shift);
     }
 
     /// <inheritdoc />

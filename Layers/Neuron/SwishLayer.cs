@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,6 +10,8 @@ namespace Engine.Layers;
 [Layer("Swish", Summary = "x·sigmoid(beta·x).")]
 public sealed class SwishLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
+    private OpenCLKernel? _backwardKernel;
     private readonly SavedInput _input = new();
     private readonly float _beta;
 
@@ -46,6 +49,14 @@ public sealed class SwishLayer : NeuronLayer
             dx[i] = dy[i] * (by + s * (1f - by));
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, _input, "swish_forward", ref _forwardKernel, _beta);
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+        => BackwardDeviceMap(top, propagateDown, bottom, _input, "swish_backward", ref _backwardKernel, _beta);
 
     /// <inheritdoc />
     public override void Dispose()

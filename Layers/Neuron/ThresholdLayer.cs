@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -6,6 +7,7 @@ namespace Engine.Layers;
 [Layer("Threshold", Summary = "1 if x > threshold else 0 (no backward).")]
 public sealed class ThresholdLayer : NeuronLayer
 {
+    private OpenCLKernel? _forwardKernel;
     private readonly float _threshold;
 
     /// <summary>Creates the layer.</summary>
@@ -22,4 +24,8 @@ public sealed class ThresholdLayer : NeuronLayer
             y[i] = x[i] > _threshold ? 1f : 0f;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+        => ForwardDeviceMap(bottom, top, null, "threshold_forward", ref _forwardKernel, _threshold);
 }
