@@ -74,7 +74,8 @@ internal static class VisionParity
 
     /// <summary>
     /// After a warm-up pass, makes every bottom, top gradient and parameter newest on the device, then runs forward and
-    /// backward again: no blob the test can see may have been copied to the host (a host fallback would read them).
+    /// backward again: no blob the test can see may have been copied to the host (a host fallback would read them), and
+    /// the pass may neither allocate managed memory nor create device buffers.
     /// </summary>
     public static void AssertStaysOnDevice(OpenCLBackend cl, LayerParameter def, int[][] shapes, Options? options = null)
     {
@@ -104,9 +105,14 @@ internal static class VisionParity
         }
         Blob[] all = bottoms.Concat(tops).Concat(layer.Blobs).ToArray();
         long[] before = all.Select(b => b.DataMemory.TransfersToHost + b.DiffMemory.TransfersToHost).ToArray();
+        long buffers = cl.Pool.BuffersCreated;
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         layer.Forward(bottoms, tops);
         layer.Backward(tops, propagate, bottoms);
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         cl.Finish();
+        Assert.That(allocated, Is.Zero, $"{def.Type}: a steady-state device pass allocated managed memory");
+        Assert.That(cl.Pool.BuffersCreated, Is.EqualTo(buffers), $"{def.Type}: a steady-state device pass created device buffers");
         for (int i = 0; i < all.Length; i++)
         {
             long moved = all[i].DataMemory.TransfersToHost + all[i].DiffMemory.TransfersToHost - before[i];
