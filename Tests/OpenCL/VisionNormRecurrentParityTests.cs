@@ -42,6 +42,12 @@ public class VisionNormRecurrentParityTests : OpenCLTestBase
         Check(Cl, Def("Convolution", p => p.ConvolutionParam = Conv(6, 3, 2, 1, 1, 2, true)), [shape]);
     }
 
+    // Four spatial axes have no device kernels: the layer runs its host path on synced copies and must still agree.
+    [Test]
+    public void Convolution_FourSpatialAxes_RunsOnTheHost()
+        => Check(Cl, Def("Convolution", p => p.ConvolutionParam = Conv(3, 2, 1, 0, 1, 1, true)), [[2, 2, 3, 3, 2, 3]],
+            new Options { ExpectHost = true });
+
     [Test]
     public void Convolution_ForceNd2D()
         => Check(Cl, Def("Convolution", p =>
