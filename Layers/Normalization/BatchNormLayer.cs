@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -20,6 +22,9 @@ public sealed class BatchNormLayer : Layer
     private int _channels;
     private float[] _mean = [];
     private float[] _invStd = [];
+    private RowStatistics? _device;
+    private OpenCLKernel? _update;
+    private OpenCLKernel? _global;
 
     /// <summary>Creates the layer.</summary>
     public BatchNormLayer(LayerParameter param)
@@ -207,9 +212,65 @@ public sealed class BatchNormLayer : Layer
         }
     }
 
+    /// <summary>Channels of (N, C, spatial) as rows: C rows of N·spatial elements, spatial apart within an image.</summary>
+    private RowLayout Layout(Blob x)
+    {
+        int num = x.NumAxes == 1 ? x.Count : x.ShapeAt(0);
+        int spatial = x.NumAxes <= 2 ? 1 : x.CountFrom(2);
+        return new RowLayout(_channels, num * spatial, spatial, spatial, _channels * spatial);
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        System.Reflection.Assembly assembly = typeof(BatchNormLayer).Assembly;
+        _device ??= new RowStatistics(cl);
+        _update ??= cl.Kernel(assembly, "BatchNormLayer.cl", "batchnorm_update");
+        _global ??= cl.Kernel(assembly, "BatchNormLayer.cl", "batchnorm_global");
+        RowLayout layout = Layout(bottom[0]);
+        _device.Reshape(layout);
+        IDeviceMemory x = bottom[0].DeviceData();
+        if (_useGlobalStats)
+        {
+            _global.Arg(0, _channels).Arg(1, _eps).Arg(2, Blobs[0].DeviceData()).Arg(3, Blobs[1].DeviceData()).Arg(4, Blobs[2].DeviceData())
+                .Arg(5, _device.Mean.MutableDeviceData()).Arg(6, _device.InvStd.MutableDeviceData()).Launch(_channels);
+        }
+        else
+        {
+            _device.Moments(layout, x, RowNormalization.InverseSqrtVariance, _eps);
+            int perChannel = layout.Count;
+            float correction = perChannel > 1 ? (float)perChannel / (perChannel - 1) : 1f;
+            _update.Arg(0, _channels).Arg(1, _fraction).Arg(2, correction).Arg(3, _device.Mean.DeviceData()).Arg(4, _device.Variance.DeviceData())
+                .Arg(5, Blobs[0].MutableDeviceData()).Arg(6, Blobs[1].MutableDeviceData()).Arg(7, Blobs[2].MutableDeviceData()).Launch(_channels);
+        }
+        _device.Normalize(layout, x, top[0].MutableDeviceData());
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend || _device is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _device.Backward(Layout(bottom[0]), _useGlobalStats ? RowNormalization.Fixed : RowNormalization.InverseSqrtVariance,
+            top[0].DeviceDiff(), bottom[0].MutableDeviceDiff());
+    }
+
     /// <inheritdoc />
     public override void Dispose()
     {
+        _device?.Dispose();
         _normalized.Dispose();
         base.Dispose();
     }

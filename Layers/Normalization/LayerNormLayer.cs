@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -15,6 +16,7 @@ public sealed class LayerNormLayer : Layer
     private int _outer;
     private int _inner;
     private float[] _invStd = [];
+    private RowStatistics? _device;
 
     /// <summary>Creates the layer.</summary>
     public LayerNormLayer(LayerParameter param)
@@ -105,9 +107,41 @@ public sealed class LayerNormLayer : Layer
         }
     }
 
+    private RowLayout Layout => new(_outer, _inner, _inner, _inner, 0);
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _device ??= new RowStatistics(cl);
+        _device.Reshape(Layout);
+        Engine.Memory.IDeviceMemory x = bottom[0].DeviceData();
+        _device.Moments(Layout, x, RowNormalization.InverseSqrtVariance, _eps);
+        _device.Normalize(Layout, x, top[0].MutableDeviceData());
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend || _device is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[0])
+        {
+            _device.Backward(Layout, RowNormalization.InverseSqrtVariance, top[0].DeviceDiff(), bottom[0].MutableDeviceDiff());
+        }
+    }
+
     /// <inheritdoc />
     public override void Dispose()
     {
+        _device?.Dispose();
         _normalized.Dispose();
         base.Dispose();
     }

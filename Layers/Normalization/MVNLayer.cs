@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -16,6 +17,7 @@ public sealed class MVNLayer : Layer
     private int _rows;
     private int _dim;
     private float[] _std = [];
+    private RowStatistics? _device;
 
     /// <summary>Creates the layer.</summary>
     public MVNLayer(LayerParameter param)
@@ -132,9 +134,43 @@ public sealed class MVNLayer : Layer
         }
     }
 
+    private RowLayout Layout => new(_rows, _dim, _dim, _dim, 0);
+
+    private RowNormalization Mode => _normalizeVariance ? RowNormalization.InverseStdPlusEps : RowNormalization.MeanOnly;
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _device ??= new RowStatistics(cl);
+        _device.Reshape(Layout);
+        Engine.Memory.IDeviceMemory x = bottom[0].DeviceData();
+        _device.Moments(Layout, x, Mode, _eps);
+        _device.Normalize(Layout, x, top[0].MutableDeviceData());
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend || _device is null)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[0])
+        {
+            _device.Backward(Layout, Mode, top[0].DeviceDiff(), bottom[0].MutableDeviceDiff());
+        }
+    }
+
     /// <inheritdoc />
     public override void Dispose()
     {
+        _device?.Dispose();
         _normalized.Dispose();
         base.Dispose();
     }

@@ -1,4 +1,6 @@
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -22,6 +24,19 @@ public sealed class LSTMLayer : RecurrentLayerBase
     private float[] _dGates = [];
     private float[] _dh = [];
     private float[] _dc = [];
+
+    // Device path: the same caches as device blobs, and the cell kernels of LstmCell.cl.
+    private Blob? _dGatesD;
+    private Blob? _gatesD;
+    private Blob? _cellsD;
+    private Blob? _tanhCD;
+    private Blob? _hPrevD;
+    private Blob? _c0D;
+    private Blob? _dhD;
+    private Blob? _dcD;
+    private Blob? _staticD;
+    private OpenCLKernel? _cellForward;
+    private OpenCLKernel? _cellBackward;
 
     /// <summary>Creates the layer.</summary>
     public LSTMLayer(LayerParameter param)
@@ -189,6 +204,162 @@ public sealed class LSTMLayer : RecurrentLayerBase
         if (propagateDown[0])
         {
             Ops.Gemm(false, false, tn, InputDim, g, 1f, dGates, Blobs[0].Data, 0f, bottom[0].MutableDiff);
+        }
+    }
+
+    private OpenCLMath PrepareDevice(OpenCLBackend cl)
+    {
+        OpenCLMath math = PrepareDeviceBase(cl);
+        System.Reflection.Assembly assembly = typeof(LSTMLayer).Assembly;
+        _cellForward ??= cl.Kernel(assembly, "LstmCell.cl", "lstm_cell_forward");
+        _cellBackward ??= cl.Kernel(assembly, "LstmCell.cl", "lstm_cell_backward");
+        if (_gatesD is null)
+        {
+            _gatesD = NewScratch("gates");
+            _dGatesD = NewScratch("gates_diff");
+            _cellsD = NewScratch("cells");
+            _tanhCD = NewScratch("tanh_cells");
+            _hPrevD = NewScratch("h_prev");
+            _c0D = NewScratch("c0");
+            _dhD = NewScratch("h_diff");
+            _dcD = NewScratch("c_diff");
+            _staticD = NewScratch("static");
+        }
+        int tn = Steps * Streams, nh = Streams * Hidden;
+        Size(_gatesD, tn * 4 * Hidden);
+        Size(_dGatesD!, tn * 4 * Hidden);
+        Size(_cellsD!, tn * Hidden);
+        Size(_tanhCD!, tn * Hidden);
+        Size(_hPrevD!, tn * Hidden);
+        Size(_c0D!, nh);
+        Size(_dhD!, nh);
+        Size(_dcD!, nh);
+        Size(_staticD!, Streams * 4 * Hidden);
+        return math;
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        int h = Hidden, g = 4 * h, n = Streams, tn = Steps * n, nh = n * h, ng = n * g;
+        IDeviceMemory cont = bottom[1].DeviceData();
+        IDeviceMemory gates = _gatesD!.MutableDeviceData();
+        math.Gemm(false, true, tn, g, InputDim, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, gates, 0);
+        math.AddRowVector(tn, g, Blobs[1].DeviceData(), 0, gates, 0);
+        if (HasStatic)
+        {
+            IDeviceMemory s = _staticD!.MutableDeviceData();
+            math.Gemm(false, true, n, g, StaticDim, 1f, bottom[2].DeviceData(), 0, Blobs[2].DeviceData(), 0, 0f, s, 0);
+            for (int t = 0; t < Steps; t++)
+            {
+                math.Add(ng, gates, t * ng, s, 0, gates, t * ng);
+            }
+        }
+        IDeviceMemory c0 = _c0D!.MutableDeviceData();
+        math.Copy(nh, DeviceInitialState(bottom, 1), 0, c0, 0);
+        IDeviceMemory whc = Blobs[HcIndex].DeviceData();
+        IDeviceMemory y = top[0].MutableDeviceData();
+        IDeviceMemory hp = _hPrevD!.MutableDeviceData(), cells = _cellsD!.MutableDeviceData(), tanhC = _tanhCD!.MutableDeviceData();
+        (IDeviceMemory hPrev, int hOff) = (DeviceInitialState(bottom, 0), 0);
+        (IDeviceMemory cPrev, int cOff) = (c0, 0);
+        for (int t = 0; t < Steps; t++)
+        {
+            DeviceScaleRows(cont, t * n, hPrev, hOff, hp, t * nh);
+            math.Gemm(false, true, n, g, h, 1f, hp, t * nh, whc, 0, 1f, gates, t * ng);
+            _cellForward!.Arg(0, n).Arg(1, h).Arg(2, gates).Arg(3, t * ng).Arg(4, gates).Arg(5, t * ng).Arg(6, cont).Arg(7, t * n)
+                .Arg(8, cPrev).Arg(9, cOff).Arg(10, cells).Arg(11, t * nh).Arg(12, tanhC).Arg(13, t * nh).Arg(14, y).Arg(15, t * nh)
+                .Launch(nh);
+            (hPrev, hOff) = (y, t * nh);
+            (cPrev, cOff) = (cells, t * nh);
+        }
+        DeviceStoreFinalState(math, top, 0, hPrev, hOff);
+        DeviceStoreFinalState(math, top, 1, cPrev, cOff);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        CheckPropagateDown(propagateDown);
+        OpenCLMath math = PrepareDevice(cl);
+        int h = Hidden, g = 4 * h, n = Streams, tn = Steps * n, nh = n * h, ng = n * g;
+        IDeviceMemory cont = bottom[1].DeviceData();
+        IDeviceMemory dy = top[0].DeviceDiff();
+        IDeviceMemory whc = Blobs[HcIndex].DeviceData();
+        IDeviceMemory dh = _dhD!.MutableDeviceData(), dc = _dcD!.MutableDeviceData();
+        if (ExposeHidden)
+        {
+            math.Copy(nh, top[1].DeviceDiff(), 0, dh, 0);
+            math.Copy(nh, top[2].DeviceDiff(), 0, dc, 0);
+        }
+        else
+        {
+            math.Set(nh, 0f, dh, 0);
+            math.Set(nh, 0f, dc, 0);
+        }
+        IDeviceMemory dGates = _dGatesD!.MutableDeviceData(), acts = _gatesD!.DeviceData();
+        IDeviceMemory cells = _cellsD!.DeviceData(), c0 = _c0D!.DeviceData(), tanhC = _tanhCD!.DeviceData();
+        for (int t = Steps - 1; t >= 0; t--)
+        {
+            math.Add(nh, dh, 0, dy, t * nh, dh, 0);
+            (IDeviceMemory cPrev, int cOff) = t > 0 ? (cells, (t - 1) * nh) : (c0, 0);
+            _cellBackward!.Arg(0, n).Arg(1, h).Arg(2, acts).Arg(3, t * ng).Arg(4, cont).Arg(5, t * n).Arg(6, cPrev).Arg(7, cOff)
+                .Arg(8, tanhC).Arg(9, t * nh).Arg(10, dh).Arg(11, 0).Arg(12, dc).Arg(13, 0).Arg(14, dGates).Arg(15, t * ng)
+                .Arg(16, dc).Arg(17, 0).Launch(nh);
+            // dh_{t−1} = cont_t · W_hcᵀ·dgates_t.
+            math.Gemm(false, false, n, h, g, 1f, dGates, t * ng, whc, 0, 0f, dh, 0);
+            DeviceScaleRows(cont, t * n, dh, 0, dh, 0);
+        }
+        if (ExposeHidden)
+        {
+            if (propagateDown[FirstStateBottom])
+            {
+                math.Copy(nh, dh, 0, bottom[FirstStateBottom].MutableDeviceDiff(), 0);
+            }
+            if (propagateDown[FirstStateBottom + 1])
+            {
+                math.Copy(nh, dc, 0, bottom[FirstStateBottom + 1].MutableDeviceDiff(), 0);
+            }
+        }
+        if (ParamPropagateDown[0])
+        {
+            math.Gemm(true, false, g, InputDim, tn, 1f, dGates, 0, bottom[0].DeviceData(), 0, 1f, Blobs[0].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[1])
+        {
+            math.ColumnSum(tn, g, 1f, dGates, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[HcIndex])
+        {
+            math.Gemm(true, false, g, h, tn, 1f, dGates, 0, _hPrevD!.DeviceData(), 0, 1f, Blobs[HcIndex].MutableDeviceDiff(), 0);
+        }
+        if (HasStatic && (ParamPropagateDown[2] || propagateDown[2]))
+        {
+            // Σ_t dgates_t: a column sum over the T steps of (T × N·4H).
+            IDeviceMemory sum = _staticD!.MutableDeviceData();
+            math.ColumnSum(Steps, ng, 1f, dGates, 0, 0f, sum, 0);
+            if (ParamPropagateDown[2])
+            {
+                math.Gemm(true, false, g, StaticDim, n, 1f, sum, 0, bottom[2].DeviceData(), 0, 1f, Blobs[2].MutableDeviceDiff(), 0);
+            }
+            if (propagateDown[2])
+            {
+                math.Gemm(false, false, n, StaticDim, g, 1f, sum, 0, Blobs[2].DeviceData(), 0, 0f, bottom[2].MutableDeviceDiff(), 0);
+            }
+        }
+        if (propagateDown[0])
+        {
+            math.Gemm(false, false, tn, InputDim, g, 1f, dGates, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
         }
     }
 

@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -16,6 +18,13 @@ public sealed class LSTMUnitLayer : Layer
     private float[] _dcPrev = [];
     private int _streams;
     private int _hidden;
+
+    // Device path: activations and tanh(c) kept for backward, a sink for gradients nobody asked for, and the kernels.
+    private Blob? _actsD;
+    private Blob? _tanhCD;
+    private Blob? _sinkD;
+    private OpenCLKernel? _forward;
+    private OpenCLKernel? _backward;
 
     /// <summary>Creates the layer.</summary>
     public LSTMUnitLayer(LayerParameter param)
@@ -94,5 +103,70 @@ public sealed class LSTMUnitLayer : Layer
         {
             _dGates.AsSpan(0, 4 * nh).CopyTo(bottom[1].MutableDiff);
         }
+    }
+
+    private void PrepareDevice(OpenCLBackend cl, Blob gates)
+    {
+        System.Reflection.Assembly assembly = typeof(LSTMUnitLayer).Assembly;
+        _forward ??= cl.Kernel(assembly, "LstmCell.cl", "lstm_cell_forward");
+        _backward ??= cl.Kernel(assembly, "LstmCell.cl", "lstm_cell_backward");
+        _actsD ??= new Blob(Name + "/acts", Backend);
+        _tanhCD ??= new Blob(Name + "/tanh_c", Backend);
+        _sinkD ??= new Blob(Name + "/unused_diff", Backend);
+        _actsD.ReshapeLike(gates);
+        _sinkD.ReshapeLike(gates);
+        Span<int> shape = stackalloc int[1];
+        shape[0] = Math.Max(_streams * _hidden, 1);
+        _tanhCD.Reshape(shape);
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        PrepareDevice(cl, bottom[1]);
+        _forward!.Arg(0, _streams).Arg(1, _hidden).Arg(2, bottom[1].DeviceData()).Arg(3, 0).Arg(4, _actsD!.MutableDeviceData()).Arg(5, 0)
+            .Arg(6, bottom[2].DeviceData()).Arg(7, 0).Arg(8, bottom[0].DeviceData()).Arg(9, 0).Arg(10, top[0].MutableDeviceData()).Arg(11, 0)
+            .Arg(12, _tanhCD!.MutableDeviceData()).Arg(13, 0).Arg(14, top[1].MutableDeviceData()).Arg(15, 0)
+            .Launch((long)_streams * _hidden);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown[2])
+        {
+            throw Error("cannot back-propagate to the sequence continuation indicators (bottom 2).");
+        }
+        if (!propagateDown[0] && !propagateDown[1])
+        {
+            return;
+        }
+        PrepareDevice(cl, bottom[1]);
+        IDeviceMemory sink = _sinkD!.MutableDeviceData();
+        IDeviceMemory dcPrev = propagateDown[0] ? bottom[0].MutableDeviceDiff() : sink;
+        IDeviceMemory dGates = propagateDown[1] ? bottom[1].MutableDeviceDiff() : sink;
+        _backward!.Arg(0, _streams).Arg(1, _hidden).Arg(2, _actsD!.DeviceData()).Arg(3, 0).Arg(4, bottom[2].DeviceData()).Arg(5, 0)
+            .Arg(6, bottom[0].DeviceData()).Arg(7, 0).Arg(8, _tanhCD!.DeviceData()).Arg(9, 0).Arg(10, top[1].DeviceDiff()).Arg(11, 0)
+            .Arg(12, top[0].DeviceDiff()).Arg(13, 0).Arg(14, dGates).Arg(15, 0).Arg(16, dcPrev).Arg(17, 0)
+            .Launch((long)_streams * _hidden);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _actsD?.Dispose();
+        _tanhCD?.Dispose();
+        _sinkD?.Dispose();
+        base.Dispose();
     }
 }

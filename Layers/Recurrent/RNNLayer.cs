@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
+using Engine.Backends.OpenCL;
 using Engine.Fillers;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -19,6 +21,14 @@ public sealed class RNNLayer : RecurrentLayerBase
     private float[] _dO = [];
     private float[] _dh = [];
     private float[] _static = [];
+
+    // Device path: the same caches as device blobs.
+    private Blob? _hD;
+    private Blob? _hPrevD;
+    private Blob? _dPreD;
+    private Blob? _dOD;
+    private Blob? _dhD;
+    private Blob? _staticD;
 
     /// <summary>Creates the layer.</summary>
     public RNNLayer(LayerParameter param)
@@ -190,6 +200,145 @@ public sealed class RNNLayer : RecurrentLayerBase
         if (propagateDown[0])
         {
             Ops.Gemm(false, false, tn, InputDim, h, 1f, dPre, Blobs[0].Data, 0f, bottom[0].MutableDiff);
+        }
+    }
+
+    private OpenCLMath PrepareDevice(OpenCLBackend cl)
+    {
+        OpenCLMath math = PrepareDeviceBase(cl);
+        if (_hD is null)
+        {
+            _hD = NewScratch("h");
+            _hPrevD = NewScratch("h_prev");
+            _dPreD = NewScratch("pre_diff");
+            _dOD = NewScratch("o_diff");
+            _dhD = NewScratch("h_diff");
+            _staticD = NewScratch("static");
+        }
+        int tnh = Steps * Streams * Hidden, nh = Streams * Hidden;
+        Size(_hD, tnh);
+        Size(_hPrevD!, tnh);
+        Size(_dPreD!, tnh);
+        Size(_dOD!, tnh);
+        Size(_dhD!, nh);
+        Size(_staticD!, nh);
+        return math;
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        int h = Hidden, n = Streams, tn = Steps * n, nh = n * h;
+        IDeviceMemory cont = bottom[1].DeviceData();
+        IDeviceMemory hs = _hD!.MutableDeviceData();
+        math.Gemm(false, true, tn, h, InputDim, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, hs, 0);
+        math.AddRowVector(tn, h, Blobs[1].DeviceData(), 0, hs, 0);
+        if (HasStatic)
+        {
+            IDeviceMemory s = _staticD!.MutableDeviceData();
+            math.Gemm(false, true, n, h, StaticDim, 1f, bottom[2].DeviceData(), 0, Blobs[2].DeviceData(), 0, 0f, s, 0);
+            for (int t = 0; t < Steps; t++)
+            {
+                math.Add(nh, hs, t * nh, s, 0, hs, t * nh);
+            }
+        }
+        IDeviceMemory whh = Blobs[HhIndex].DeviceData();
+        IDeviceMemory hp = _hPrevD!.MutableDeviceData();
+        (IDeviceMemory hPrev, int hOff) = (DeviceInitialState(bottom, 0), 0);
+        for (int t = 0; t < Steps; t++)
+        {
+            DeviceScaleRows(cont, t * n, hPrev, hOff, hp, t * nh);
+            math.Gemm(false, true, n, h, h, 1f, hp, t * nh, whh, 0, 1f, hs, t * nh);
+            DeviceTanh(nh, hs, t * nh);
+            (hPrev, hOff) = (hs, t * nh);
+        }
+        IDeviceMemory o = top[0].MutableDeviceData();
+        math.Gemm(false, true, tn, h, h, 1f, hs, 0, Blobs[HhIndex + 1].DeviceData(), 0, 0f, o, 0);
+        math.AddRowVector(tn, h, Blobs[HhIndex + 2].DeviceData(), 0, o, 0);
+        DeviceTanh(tn * h, o, 0);
+        DeviceStoreFinalState(math, top, 0, hPrev, hOff);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        CheckPropagateDown(propagateDown);
+        OpenCLMath math = PrepareDevice(cl);
+        int h = Hidden, n = Streams, tn = Steps * n, nh = n * h;
+        IDeviceMemory cont = bottom[1].DeviceData();
+        IDeviceMemory hs = _hD!.DeviceData();
+        IDeviceMemory dO = _dOD!.MutableDeviceData();
+        DeviceTanhGradient(tn * h, top[0].DeviceDiff(), 0, null, 0, top[0].DeviceData(), 0, dO, 0);
+        int ho = HhIndex + 1, bo = HhIndex + 2;
+        if (ParamPropagateDown[ho])
+        {
+            math.Gemm(true, false, h, h, tn, 1f, dO, 0, hs, 0, 1f, Blobs[ho].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[bo])
+        {
+            math.ColumnSum(tn, h, 1f, dO, 0, 1f, Blobs[bo].MutableDeviceDiff(), 0);
+        }
+        IDeviceMemory dPre = _dPreD!.MutableDeviceData();
+        math.Gemm(false, false, tn, h, h, 1f, dO, 0, Blobs[ho].DeviceData(), 0, 0f, dPre, 0);
+        IDeviceMemory dh = _dhD!.MutableDeviceData();
+        if (ExposeHidden)
+        {
+            math.Copy(nh, top[1].DeviceDiff(), 0, dh, 0);
+        }
+        else
+        {
+            math.Set(nh, 0f, dh, 0);
+        }
+        IDeviceMemory whh = Blobs[HhIndex].DeviceData();
+        for (int t = Steps - 1; t >= 0; t--)
+        {
+            DeviceTanhGradient(nh, dPre, t * nh, dh, 0, hs, t * nh, dPre, t * nh);
+            math.Gemm(false, false, n, h, h, 1f, dPre, t * nh, whh, 0, 0f, dh, 0);
+            DeviceScaleRows(cont, t * n, dh, 0, dh, 0);
+        }
+        if (ExposeHidden && propagateDown[FirstStateBottom])
+        {
+            math.Copy(nh, dh, 0, bottom[FirstStateBottom].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[HhIndex])
+        {
+            math.Gemm(true, false, h, h, tn, 1f, dPre, 0, _hPrevD!.DeviceData(), 0, 1f, Blobs[HhIndex].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[0])
+        {
+            math.Gemm(true, false, h, InputDim, tn, 1f, dPre, 0, bottom[0].DeviceData(), 0, 1f, Blobs[0].MutableDeviceDiff(), 0);
+        }
+        if (ParamPropagateDown[1])
+        {
+            math.ColumnSum(tn, h, 1f, dPre, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
+        }
+        if (HasStatic && (ParamPropagateDown[2] || propagateDown[2]))
+        {
+            IDeviceMemory sum = _staticD!.MutableDeviceData();
+            math.ColumnSum(Steps, nh, 1f, dPre, 0, 0f, sum, 0);
+            if (ParamPropagateDown[2])
+            {
+                math.Gemm(true, false, h, StaticDim, n, 1f, sum, 0, bottom[2].DeviceData(), 0, 1f, Blobs[2].MutableDeviceDiff(), 0);
+            }
+            if (propagateDown[2])
+            {
+                math.Gemm(false, false, n, StaticDim, h, 1f, sum, 0, Blobs[2].DeviceData(), 0, 0f, bottom[2].MutableDeviceDiff(), 0);
+            }
+        }
+        if (propagateDown[0])
+        {
+            math.Gemm(false, false, tn, InputDim, h, 1f, dPre, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
         }
     }
 

@@ -9,7 +9,7 @@ namespace Engine.Layers;
 /// Without <c>expose_hidden</c> the final states of one forward are the initial states of the next (as Caffe, for
 /// streaming long sequences); a cont of 0 at the first step cuts that link.
 /// </summary>
-public abstract class RecurrentLayerBase : Layer
+public abstract partial class RecurrentLayerBase : Layer
 {
     private float[][] _carried = [];
 

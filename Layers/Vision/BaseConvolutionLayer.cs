@@ -9,7 +9,7 @@ namespace Engine.Layers;
 /// image side to <c>convOut</c> channels on the column side; Deconvolution swaps which of bottom/top is which.
 /// Per group g: output_g (convOut/g × colSpatial) = W_g (convOut/g × kernelDim) · col_g (kernelDim × colSpatial).
 /// </summary>
-public abstract class BaseConvolutionLayer : Layer
+public abstract partial class BaseConvolutionLayer : Layer
 {
     /// <summary>Images of a batch are split into at most this many fixed chunks, whatever the thread count, so that the
     /// weight gradient (summed per chunk, then over chunks in chunk order) is the same on any number of threads.</summary>

@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -12,6 +14,10 @@ public sealed class CropLayer : Layer
 {
     private int[] _offsets = [];
     private int[] _topShape = [];
+    private OpenCLKernel? _copy;
+
+    /// <summary>Most axes the device kernel handles; more stay on the host.</summary>
+    private const int DeviceAxes = 6;
 
     /// <summary>Creates the layer.</summary>
     public CropLayer(LayerParameter param)
@@ -93,6 +99,50 @@ public sealed class CropLayer : Layer
         Span<float> dx = bottom[0].MutableDiff;
         dx.Clear();
         Copy(top[0].Diff, bottom[0].Shape, default, toTop: false, dx);
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl || _topShape.Length > DeviceAxes)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        Launch(cl, bottom[0], bottom[0].DeviceData(), top[0].MutableDeviceData(), top[0].Count, toTop: true);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || _topShape.Length > DeviceAxes)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (propagateDown.Length > 1 && propagateDown[1])
+        {
+            cl.DeviceMath.Set(bottom[1].Count, 0f, bottom[1].MutableDeviceDiff(), 0);
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        IDeviceMemory dx = bottom[0].MutableDeviceDiff();
+        cl.DeviceMath.Set(bottom[0].Count, 0f, dx, 0);
+        Launch(cl, bottom[0], dx, top[0].DeviceDiff(), top[0].Count, toTop: false);
+    }
+
+    private void Launch(OpenCLBackend cl, Blob big, IDeviceMemory bigMemory, IDeviceMemory small, int count, bool toTop)
+    {
+        _copy ??= cl.Kernel(typeof(CropLayer).Assembly, "CropLayer.cl", "crop_copy");
+        int lead = DeviceAxes - _topShape.Length;
+        for (uint a = 0; a < DeviceAxes; a++)
+        {
+            int i = (int)a - lead;
+            _copy.Arg(1 + a, i >= 0 ? _topShape[i] : 1).Arg(7 + a, i >= 0 ? big.ShapeAt(i) : 1).Arg(13 + a, i >= 0 ? _offsets[i] : 0);
+        }
+        _copy.Arg(0, count).Arg(19, bigMemory).Arg(20, small).Arg(21, toTop ? 1 : 0).Launch(count);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -72,6 +74,72 @@ public sealed class DeconvolutionLayer : BaseConvolutionLayer
                 {
                     // WeightGemm just left im2col(dy) in the column buffer.
                     ForwardGemm(dyn, Blobs[0].Data, bottom[i].MutableDiff.Slice(n * BottomDim, BottomDim), columnsReady: weightGrad);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceSupported)
+        {
+            ForwardCpu(bottom, top); // more than three spatial axes: no device kernels.
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        IDeviceMemory w = Blobs[0].DeviceData();
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            IDeviceMemory x = bottom[i].DeviceData();
+            IDeviceMemory y = top[i].MutableDeviceData();
+            for (int n = 0; n < Num; n++)
+            {
+                DeviceBackwardGemm(math, x, n * BottomDim, w, y, n * TopDim);
+            }
+            if (BiasTerm)
+            {
+                DeviceForwardBias(y);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceSupported)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        bool weightGrad = ParamPropagateDown[0];
+        bool biasGrad = BiasTerm && ParamPropagateDown[1];
+        for (int i = 0; i < top.Count; i++)
+        {
+            IDeviceMemory dy = top[i].DeviceDiff();
+            if (biasGrad)
+            {
+                DeviceBackwardBias(dy);
+            }
+            if (!weightGrad && !propagateDown[i])
+            {
+                continue;
+            }
+            IDeviceMemory x = bottom[i].DeviceData();
+            IDeviceMemory w = Blobs[0].DeviceData();
+            IDeviceMemory? dw = weightGrad ? Blobs[0].MutableDeviceDiff() : null;
+            IDeviceMemory? dx = propagateDown[i] ? bottom[i].MutableDeviceDiff() : null;
+            for (int n = 0; n < Num; n++)
+            {
+                if (dw is not null)
+                {
+                    // The top diff is the image side here: dW += x · im2col(dy)ᵀ.
+                    DeviceWeightGemm(math, dy, n * TopDim, x, n * BottomDim, dw);
+                }
+                if (dx is not null)
+                {
+                    DeviceForwardGemm(math, dy, n * TopDim, w, dx, n * BottomDim, columnsReady: dw is not null);
                 }
             }
         }

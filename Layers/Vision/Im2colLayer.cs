@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -18,6 +19,7 @@ public sealed class Im2colLayer : Layer
     private int _topDim;
 
     private Func<string, Exception>? _errorFactory;
+    private DeviceImageColumns? _device;
 
     /// <summary>Creates the layer.</summary>
     public Im2colLayer(LayerParameter param)
@@ -87,6 +89,42 @@ public sealed class Im2colLayer : Layer
         for (int n = 0; n < _num; n++)
         {
             _geometry.Col2Im(Ops, dy.Slice(n * _topDim, _topDim), _channels, _bottomSpatial, _topSpatial, dx.Slice(n * _bottomDim, _bottomDim));
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceImageColumns.Supports(_geometry))
+        {
+            ForwardCpu(bottom, top); // more than three spatial axes: no device kernels.
+            return;
+        }
+        _device ??= new DeviceImageColumns(cl);
+        Engine.Memory.IDeviceMemory x = bottom[0].DeviceData(), y = top[0].MutableDeviceData();
+        for (int n = 0; n < _num; n++)
+        {
+            _device.Im2Col(_geometry, _channels, _bottomSpatial, _topSpatial, x, n * _bottomDim, y, n * _topDim);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceImageColumns.Supports(_geometry))
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _device ??= new DeviceImageColumns(cl);
+        Engine.Memory.IDeviceMemory dy = top[0].DeviceDiff(), dx = bottom[0].MutableDeviceDiff();
+        for (int n = 0; n < _num; n++)
+        {
+            _device.Col2Im(_geometry, _channels, _bottomSpatial, _topSpatial, dy, n * _topDim, dx, n * _bottomDim);
         }
     }
 

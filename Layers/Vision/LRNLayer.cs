@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -26,6 +28,14 @@ public sealed class LRNLayer : Layer
     private float[] _work = [];
     private float[] _plane1 = [];
     private float[] _plane2 = [];
+
+    // Device path: per-element scale (kept for backward) and a scratch of squares / ratios.
+    private Blob? _deviceScale;
+    private Blob? _deviceWork;
+    private OpenCLKernel? _square;
+    private OpenCLKernel? _forward;
+    private OpenCLKernel? _ratio;
+    private OpenCLKernel? _backward;
 
     /// <summary>Creates the layer.</summary>
     public LRNLayer(LayerParameter param)
@@ -164,6 +174,67 @@ public sealed class LRNLayer : Layer
                 Ops.Axpy(coefficient, acc, dxn.Slice(c * _plane, _plane));
             }
         }
+    }
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        PrepareDevice(cl, bottom[0]);
+        int count = bottom[0].Count;
+        IDeviceMemory x = bottom[0].DeviceData(), squares = _deviceWork!.MutableDeviceData();
+        _square!.Arg(0, count).Arg(1, x).Arg(2, squares).Launch(count);
+        float alphaOverM = _across ? _alpha / _size : _alpha / (_size * _size);
+        _forward!.Arg(0, count).Arg(1, _across ? 1 : 0).Arg(2, _channels).Arg(3, _height).Arg(4, _width).Arg(5, _half)
+            .Arg(6, alphaOverM).Arg(7, _across ? _k : 1f).Arg(8, -_beta)
+            .Arg(9, x).Arg(10, squares).Arg(11, _deviceScale!.MutableDeviceData()).Arg(12, top[0].MutableDeviceData()).Launch(count);
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        PrepareDevice(cl, bottom[0]);
+        int count = bottom[0].Count;
+        IDeviceMemory dy = top[0].DeviceDiff(), scale = _deviceScale!.DeviceData(), ratio = _deviceWork!.MutableDeviceData();
+        _ratio!.Arg(0, count).Arg(1, dy).Arg(2, top[0].DeviceData()).Arg(3, scale).Arg(4, ratio).Launch(count);
+        float m = _across ? _size : _size * _size;
+        _backward!.Arg(0, count).Arg(1, _across ? 1 : 0).Arg(2, _channels).Arg(3, _height).Arg(4, _width).Arg(5, _half)
+            .Arg(6, -2f * _alpha * _beta / m).Arg(7, -_beta)
+            .Arg(8, bottom[0].DeviceData()).Arg(9, dy).Arg(10, scale).Arg(11, ratio).Arg(12, bottom[0].MutableDeviceDiff()).Launch(count);
+    }
+
+    private void PrepareDevice(OpenCLBackend cl, Blob bottom)
+    {
+        System.Reflection.Assembly assembly = typeof(LRNLayer).Assembly;
+        _square ??= cl.Kernel(assembly, "LRNLayer.cl", "lrn_square");
+        _forward ??= cl.Kernel(assembly, "LRNLayer.cl", "lrn_forward");
+        _ratio ??= cl.Kernel(assembly, "LRNLayer.cl", "lrn_ratio");
+        _backward ??= cl.Kernel(assembly, "LRNLayer.cl", "lrn_backward");
+        _deviceScale ??= new Blob("lrn_scale", Backend);
+        _deviceWork ??= new Blob("lrn_work", Backend);
+        _deviceScale.ReshapeLike(bottom);
+        _deviceWork.ReshapeLike(bottom);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _deviceScale?.Dispose();
+        _deviceWork?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>dst[c] = Σ of the planes c−half..c+half of src (zero outside the channels).</summary>

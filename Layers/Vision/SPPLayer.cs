@@ -1,3 +1,5 @@
+using Engine.Backends.OpenCL;
+using Engine.Memory;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -20,7 +22,8 @@ public sealed class SPPLayer : Layer
     private Blob[] _bottomList = [];
     private Blob[] _scratchList = [];
     private bool[] _propagate = [true];
-    private readonly Blob _scratch = new("spp_bottom_diff");
+    private Blob _scratch = null!;
+    private OpenCLKernel? _copy;
 
     /// <summary>Creates the layer.</summary>
     public SPPLayer(LayerParameter param)
@@ -48,12 +51,14 @@ public sealed class SPPLayer : Layer
         }
         _levels = (int)p.PyramidHeight;
         _method = p.Pool == SPPParameter.Types.PoolMethod.Max ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave;
+        // The internal blobs live on this layer's backend, so that the pooling levels run on the device with it.
+        _scratch = new Blob(Name + "/bottom_diff", Backend);
         _bottomList = [bottom[0]];
         _scratchList = [_scratch];
         _poolTops = new Blob[_levels][];
         for (int l = 0; l < _levels; l++)
         {
-            _poolTops[l] = [new Blob($"{Name}/level{l}")];
+            _poolTops[l] = [new Blob($"{Name}/level{l}", Backend)];
         }
     }
 
@@ -187,6 +192,64 @@ public sealed class SPPLayer : Layer
     }
 
     /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            ForwardCpu(bottom, top);
+            return;
+        }
+        _copy ??= cl.Kernel(typeof(SPPLayer).Assembly, "SPPLayer.cl", "spp_copy_level");
+        IDeviceMemory y = top[0].MutableDeviceData();
+        int num = bottom[0].ShapeAt(0), topDim = top[0].Count / Math.Max(num, 1), offset = 0;
+        for (int l = 0; l < _levels; l++)
+        {
+            Blob pooled = _poolTops[l][0];
+            _pools[l].Forward(_bottomList, _poolTops[l]);
+            int dim = pooled.CountFrom(1);
+            CopyLevel(num, dim, topDim, offset, pooled.DeviceData(), y, toTop: true);
+            offset += dim;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        if (!propagateDown[0])
+        {
+            return;
+        }
+        _copy ??= cl.Kernel(typeof(SPPLayer).Assembly, "SPPLayer.cl", "spp_copy_level");
+        IDeviceMemory dy = top[0].DeviceDiff(); // only read: the kernel copies both ways, so its argument is not const
+        int num = bottom[0].ShapeAt(0), topDim = top[0].Count / Math.Max(num, 1), offset = 0;
+        for (int l = 0; l < _levels; l++)
+        {
+            Blob pooled = _poolTops[l][0];
+            int dim = pooled.CountFrom(1);
+            CopyLevel(num, dim, topDim, offset, pooled.MutableDeviceDiff(), dy, toTop: false);
+            offset += dim;
+            if (l == 0)
+            {
+                _pools[l].Backward(_poolTops[l], _propagate, _bottomList);
+            }
+            else
+            {
+                // Pooling overwrites its bottom diff: later levels go through a scratch blob and are added.
+                _pools[l].Backward(_poolTops[l], _propagate, _scratchList);
+                cl.DeviceMath.Axpy(bottom[0].Count, 1f, _scratch.DeviceDiff(), 0, bottom[0].MutableDeviceDiff(), 0);
+            }
+        }
+    }
+
+    private void CopyLevel(int num, int dim, int topDim, int offset, IDeviceMemory level, IDeviceMemory top, bool toTop)
+        => _copy!.Arg(0, num).Arg(1, dim).Arg(2, topDim).Arg(3, offset).Arg(4, level).Arg(5, top).Arg(6, toTop ? 1 : 0).Launch((long)num * dim);
+
+    /// <inheritdoc />
     public override void Dispose()
     {
         foreach (PoolingLayer pool in _pools)
@@ -197,7 +260,7 @@ public sealed class SPPLayer : Layer
         {
             tops[0].Dispose();
         }
-        _scratch.Dispose();
+        _scratch?.Dispose();
         base.Dispose();
     }
 }
