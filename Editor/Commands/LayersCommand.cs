@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine layers</c>: lists every registered layer type with its summary, or writes the Markdown catalogue.</summary>
-internal sealed class LayersCommand : ICliCommand
+internal sealed class LayersCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "layers";
 
@@ -22,6 +22,11 @@ internal sealed class LayersCommand : ICliCommand
           engine layers
           engine layers --markdown {LayerCatalogue.RepositoryPath}
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Flag("markdown", "write the Markdown catalogue").Positional("OUT", "where to write the catalogue", 0, 100);
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -15,7 +15,7 @@ namespace Engine.Editor.Commands;
 /// snapshots, resume (<c>--snapshot</c>) and fine-tuning (<c>--weights</c>). Ctrl+C finishes the current iteration,
 /// snapshots and exits 0.
 /// </summary>
-internal sealed class TrainCommand : ICliCommand
+internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "train";
 
@@ -37,6 +37,12 @@ internal sealed class TrainCommand : ICliCommand
         Example:
           engine train --solver Samples/FashionLenet/lenet_solver.prototxt
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Value("solver", "the solver definition").Value("snapshot", "resume from a .solverstate").Value("weights", "initialise from trained weights (comma-separated)")
+            .Value("iterations", "override max_iter").Value("device", "cpu or opencl:N").Value("threads", "CPU worker threads").Flag("check-finite", "stop at the first NaN/Inf");
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
