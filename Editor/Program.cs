@@ -20,12 +20,14 @@ internal static class Program
 
     /// <summary>Runs the tool in-process (tests call this).</summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        ICliCommand[] commands = typeof(Program).Assembly.GetTypes()
+        => Run(args, stdout, stderr, typeof(Program).Assembly.GetTypes()
             .Where(t => !t.IsAbstract && !t.IsInterface && typeof(ICliCommand).IsAssignableFrom(t))
-            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
-            .OrderBy(c => c.Name, StringComparer.Ordinal)
-            .ToArray();
+            .Select(t => (ICliCommand)Activator.CreateInstance(t)!));
+
+    /// <summary>Runs the tool with the given verbs instead of the discovered ones (tests plug in their own).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IEnumerable<ICliCommand> verbs)
+    {
+        ICliCommand[] commands = verbs.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
         bool previousNoColor = Terminal.NoColor;
         Terminal.NoColor = args.Contains(NoColorFlag);
         try
@@ -70,6 +72,12 @@ internal static class Program
             Terminal.WriteError(stderr, $"engine {command.Name}: {Describe(parsed.Errors[0], parsed.CommandResult.Command)} (see engine {command.Name} --help)");
             return 1;
         }
+        if (command is IDeclaresOptions && UnknownOption(parsed) is string unknown)
+        {
+            string[] close = Suggestions.Closest(unknown, parsed.CommandResult.Command.Options.Select(o => o.Name), 1);
+            Terminal.WriteError(stderr, $"engine {command.Name}: unknown option {unknown}" + (close.Length > 0 ? $"; did you mean {close[0]}?" : "") + $" (see engine {command.Name} --help)");
+            return 1;
+        }
         try
         {
             return command.Run(args[1..], stdout, stderr);
@@ -112,6 +120,13 @@ internal static class Program
         }
         return root;
     }
+
+    /// <summary>A token that looks like an option but was taken as a positional argument because no option has its name.</summary>
+    private static string? UnknownOption(ParseResult parsed)
+        => parsed.CommandResult.Children.OfType<ArgumentResult>()
+            .SelectMany(a => a.Tokens)
+            .Select(t => t.Value)
+            .FirstOrDefault(v => v.StartsWith("--", StringComparison.Ordinal) && v.Length > 2);
 
     private static string Describe(ParseError error, Command command)
     {

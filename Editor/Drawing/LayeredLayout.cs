@@ -120,25 +120,66 @@ internal sealed class LayeredLayout
             double o = center[v] - along[v] / 2, k = rankStart[rank[v]];
             boxes[v] = LeftToRight ? new LayoutBox(k, o, across[v], along[v]) : new LayoutBox(o, k, along[v], across[v]);
         }
+        (double[] exit, double[] entry) = Ports(n, chains, center, along);
         var paths = new IReadOnlyList<(double, double)>[edges.Count];
         for (int e = 0; e < edges.Count; e++)
         {
             List<int> chain = chains[e];
             var points = new List<(double, double)>(chain.Count * 2);
             int source = chain[0], target = chain[^1];
-            points.Add(Point(center[source], rankStart[rank[source]] + across[source]));
+            points.Add(Point(exit[e], rankStart[rank[source]] + across[source]));
             for (int i = 1; i + 1 < chain.Count; i++)
             {
                 int d = chain[i];
                 points.Add(Point(center[d], rankStart[virtualRank[d]]));
                 points.Add(Point(center[d], rankStart[virtualRank[d]] + rankDepth[virtualRank[d]]));
             }
-            points.Add(Point(center[target], rankStart[rank[target]]));
+            points.Add(Point(entry[e], rankStart[rank[target]]));
             paths[e] = points;
         }
         return LeftToRight
             ? new GraphLayout(boxes, paths, rank, depthExtent, orderExtent, initial, best)
             : new GraphLayout(boxes, paths, rank, orderExtent, depthExtent, initial, best);
+    }
+
+    /// <summary>
+    /// Where each edge leaves its source and enters its target: a box's edges are spread along its side in the order
+    /// of where they go (or come from), so neither they nor their labels start on top of each other.
+    /// </summary>
+    private static (double[] Exit, double[] Entry) Ports(int n, List<int>[] chains, double[] center, List<double> along)
+    {
+        var exit = new double[chains.Length];
+        var entry = new double[chains.Length];
+        var outgoing = new List<int>[n];
+        var incoming = new List<int>[n];
+        for (int v = 0; v < n; v++)
+        {
+            outgoing[v] = [];
+            incoming[v] = [];
+        }
+        for (int e = 0; e < chains.Length; e++)
+        {
+            outgoing[chains[e][0]].Add(e);
+            incoming[chains[e][^1]].Add(e);
+        }
+        for (int v = 0; v < n; v++)
+        {
+            Spread(v, outgoing[v], e => center[chains[e][1]], exit);
+            Spread(v, incoming[v], e => center[chains[e][^2]], entry);
+        }
+        return (exit, entry);
+
+        void Spread(int v, List<int> side, Func<int, double> toward, double[] port)
+        {
+            // Edges carrying the same far end share a port, so a blob read twice by one layer draws as one line.
+            double[] distinct = side.Select(toward).Distinct().Order().ToArray();
+            double span = along[v] * 0.6;
+            foreach (int e in side)
+            {
+                int slot = Array.IndexOf(distinct, toward(e));
+                port[e] = distinct.Length == 1 ? center[v] : center[v] - span / 2 + span * slot / (distinct.Length - 1);
+            }
+        }
     }
 
     private (double, double) Point(double orderAxis, double rankAxis) => LeftToRight ? (rankAxis, orderAxis) : (orderAxis, rankAxis);

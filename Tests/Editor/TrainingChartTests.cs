@@ -1,0 +1,40 @@
+using Engine.Editor.Commands;
+using NUnit.Framework;
+
+namespace Engine.Tests.Editor;
+
+/// <summary>The loss/accuracy chart <c>engine train</c> prints at the end.</summary>
+public class TrainingChartTests
+{
+    [Test]
+    public void Bucket_AveragesLongSeriesIntoTheColumnCount()
+    {
+        double[] values = Enumerable.Range(0, 120).Select(i => (double)i).ToArray();
+        double[] buckets = TrainingChart.Bucket(values, 60);
+        Assert.That(buckets, Has.Length.EqualTo(60));
+        Assert.That(buckets[0], Is.EqualTo(0.5).Within(1e-12));
+        Assert.That(buckets[^1], Is.EqualTo(118.5).Within(1e-12));
+        Assert.That(TrainingChart.Bucket([3, 1], 60), Is.EqualTo(new double[] { 3, 1 }));
+    }
+
+    [Test]
+    public void Row_FallingLossDrawsAFallingSparkline_WithFirstAndLastValues()
+    {
+        string row = TrainingChart.Row("Loss", [2.0, 1.5, 1.0, 0.5, 0.25]);
+        Assert.That(row, Does.Contain("2.0000 █▆▄▂▁ 0.2500"));
+        Assert.That(row, Does.Contain("min 0.2500, max 2.0000"));
+    }
+
+    [Test]
+    public void Lines_NameIterationsAndTests()
+    {
+        var history = new TrainingHistory();
+        history.Losses.AddRange([(1, 2f), (2, 1f)]);
+        history.Accuracies.Add((2, 0.5f));
+        List<string> lines = TrainingChart.Lines(history);
+        Assert.That(lines, Has.Count.EqualTo(2));
+        Assert.That(lines[0], Does.StartWith("Loss (iterations 1-2)"));
+        Assert.That(lines[1], Does.StartWith("Test accuracy (1 test)"));
+        Assert.That(TrainingChart.Lines(new TrainingHistory()), Is.Empty);
+    }
+}
