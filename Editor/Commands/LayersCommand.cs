@@ -1,6 +1,7 @@
 using Engine.Editor.Catalogue;
 using Engine.Formats;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace Engine.Editor.Commands;
 
@@ -38,6 +39,16 @@ internal sealed class LayersCommand : ICliCommand, IDeclaresOptions
             if (cl.Positional.Count > 0)
             {
                 throw new CliError($"unexpected argument '{cl.Positional[0]}'. {Usage.Split('\n')[0]}");
+            }
+            if (Terminal.IsRich(stdout))
+            {
+                var table = new Table().AddColumn("Type").AddColumn("Summary");
+                foreach (LayerRegistration r in registry.Registrations)
+                {
+                    table.AddRow(new Markup($"[green]{Markup.Escape(r.Type)}[/]"), new Text(r.Summary));
+                }
+                Terminal.For(stdout, true).Write(table);
+                return 0;
             }
             foreach (LayerRegistration r in registry.Registrations)
             {

@@ -5,7 +5,7 @@ namespace Engine.Editor.Commands;
 
 /// <summary>
 /// The small chart <c>engine train</c> prints at the end: loss by iteration and test accuracy by test, each as a
-/// sparkline between its first and last value. Plain text, so it reads the same in a terminal and in a log file;
+/// sparkline between its first and last value under a heading with its range. Plain text, so it reads the same in a terminal and in a log file;
 /// coloured on a terminal.
 /// </summary>
 internal static class TrainingChart
@@ -15,18 +15,19 @@ internal static class TrainingChart
     /// <summary>Widest sparkline; longer series are averaged into this many columns.</summary>
     public const int MaxColumns = 60;
 
-    /// <summary>The chart's lines (none when nothing was recorded).</summary>
+    /// <summary>The chart's lines, two per series (none when nothing was recorded).</summary>
     public static List<string> Lines(TrainingHistory history)
     {
         var lines = new List<string>();
         if (history.Losses.Count > 0)
         {
             (int first, int last) = (history.Losses[0].Iteration, history.Losses[^1].Iteration);
-            lines.Add(Row($"Loss (iterations {first}-{last})", history.Losses.Select(l => (double)l.Loss).ToArray()));
+            lines.AddRange(Series($"Loss, iterations {first}-{last}", history.Losses.Select(l => (double)l.Loss).ToArray()));
         }
         if (history.Accuracies.Count > 0)
         {
-            lines.Add(Row($"Test accuracy ({history.Accuracies.Count} test{(history.Accuracies.Count == 1 ? "" : "s")})", history.Accuracies.Select(a => (double)a.Accuracy).ToArray()));
+            int tests = history.Accuracies.Count;
+            lines.AddRange(Series($"Test accuracy, {tests} test{(tests == 1 ? "" : "s")}", history.Accuracies.Select(a => (double)a.Accuracy).ToArray()));
         }
         return lines;
     }
@@ -35,21 +36,25 @@ internal static class TrainingChart
     public static void Write(TrainingHistory history, TextWriter stdout, bool rich)
     {
         List<string> lines = Lines(history);
-        if (lines.Count == 0)
-        {
-            return;
-        }
         if (!rich)
         {
             lines.ForEach(stdout.WriteLine);
             return;
         }
-        var rows = new Rows(lines.Select((l, i) => new Markup((i == 0 ? "[yellow]" : "[green]") + Markup.Escape(l) + "[/]")));
-        Terminal.For(stdout, true).Write(new Panel(rows).Header("training").Border(BoxBorder.Rounded));
+        IAnsiConsole console = Terminal.For(stdout, true);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            // Headings bold, the loss sparkline yellow, the accuracy one green.
+            string style = i % 2 == 0 ? "bold" : i == 1 ? "yellow" : "green";
+            console.MarkupLine($"[{style}]{Markup.Escape(lines[i])}[/]");
+        }
     }
 
-    /// <summary>A label, the first value, the sparkline and the last value.</summary>
-    internal static string Row(string label, double[] values)
+    /// <summary>
+    /// A heading with the range, then the first value, the sparkline and the last value: under 80 columns, so a
+    /// terminal does not wrap it.
+    /// </summary>
+    internal static string[] Series(string label, double[] values)
     {
         double[] columns = Bucket(values, MaxColumns);
         double min = columns.Min(), max = columns.Max();
@@ -60,7 +65,11 @@ internal static class TrainingChart
             spark[i] = Levels[level];
         }
         var c = CultureInfo.InvariantCulture;
-        return $"{label,-32}{values[0].ToString("0.0000", c),9} {new string(spark)} {values[^1].ToString("0.0000", c)}  (min {values.Min().ToString("0.0000", c)}, max {values.Max().ToString("0.0000", c)})";
+        return
+        [
+            $"{label} (min {values.Min().ToString("0.0000", c)}, max {values.Max().ToString("0.0000", c)}):",
+            $"  {values[0].ToString("0.0000", c)} {new string(spark)} {values[^1].ToString("0.0000", c)}",
+        ];
     }
 
     /// <summary>Averages <paramref name="values"/> into at most <paramref name="count"/> consecutive buckets.</summary>

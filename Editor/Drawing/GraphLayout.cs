@@ -20,6 +20,7 @@ internal readonly record struct LayoutBox(double X, double Y, double Width, doub
 /// <param name="Height">Height of the whole drawing, margins included.</param>
 /// <param name="InitialCrossings">Edge crossings between adjacent ranks in the first-seen order.</param>
 /// <param name="Crossings">Edge crossings after the barycenter sweeps.</param>
+/// <param name="LeftToRight">Ranks run left to right (edges leave a box's right side) rather than top to bottom.</param>
 internal sealed record GraphLayout(
     IReadOnlyList<LayoutBox> Boxes,
     IReadOnlyList<IReadOnlyList<(double X, double Y)>> EdgePaths,
@@ -27,4 +28,9 @@ internal sealed record GraphLayout(
     double Width,
     double Height,
     int InitialCrossings,
-    int Crossings);
+    int Crossings,
+    bool LeftToRight)
+{
+    /// <summary>Where the label of an edge starting at <paramref name="exit"/> goes: just past the box, beside the line.</summary>
+    public (double X, double Y) LabelAt((double X, double Y) exit) => LeftToRight ? (exit.X + 4, exit.Y - 4) : (exit.X + 4, exit.Y + 12);
+}

@@ -138,8 +138,8 @@ internal sealed class LayeredLayout
             paths[e] = points;
         }
         return LeftToRight
-            ? new GraphLayout(boxes, paths, rank, depthExtent, orderExtent, initial, best)
-            : new GraphLayout(boxes, paths, rank, orderExtent, depthExtent, initial, best);
+            ? new GraphLayout(boxes, paths, rank, depthExtent, orderExtent, initial, best, true)
+            : new GraphLayout(boxes, paths, rank, orderExtent, depthExtent, initial, best, false);
     }
 
     /// <summary>

@@ -33,7 +33,8 @@ internal static class NetDrawing
 
     /// <summary>The layered layout of <paramref name="graph"/> with boxes sized for <paramref name="labels"/>.</summary>
     public static GraphLayout Layout(NetGraph graph, IReadOnlyList<NodeLabel> labels, bool leftToRight)
-        => new LayeredLayout { LeftToRight = leftToRight }.Run(
+        // Sideways, blob labels sit along the edges between ranks and need the extra room.
+        => new LayeredLayout { LeftToRight = leftToRight, RankGap = leftToRight ? 60 : 36 }.Run(
             labels.Select(l => (l.Width, l.Height)).ToArray(),
             graph.Edges.Select(e => (e.From, e.To)).ToArray());
 

@@ -47,7 +47,8 @@ internal static class PngWriter
             if (labelled.Add((graph.Edges[e].From, graph.Edges[e].Blob)))
             {
                 text.Color = new SKColor(0x66, 0x66, 0x77);
-                canvas.DrawText(graph.Edges[e].Blob, (float)points[0].X + 4, (float)points[0].Y + 12, smallFont, text);
+                (double x, double y) = layout.LabelAt(points[0]);
+                canvas.DrawText(graph.Edges[e].Blob, (float)x, (float)y, smallFont, text);
             }
         }
         for (int v = 0; v < graph.Nodes.Count; v++)

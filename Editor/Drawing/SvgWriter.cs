@@ -33,7 +33,8 @@ internal static class SvgWriter
             if (labelled.Add((edge.From, edge.Blob)))
             {
                 // One label per blob leaving a box, just past the box, so fan-out does not repeat it.
-                s.Append(CultureInfo.InvariantCulture, $"<text class=\"blob\" x=\"{F(path[0].X + 4)}\" y=\"{F(path[0].Y + 12)}\">{Escape(edge.Blob)}</text>\n");
+                (double x, double y) = layout.LabelAt(path[0]);
+                s.Append(CultureInfo.InvariantCulture, $"<text class=\"blob\" x=\"{F(x)}\" y=\"{F(y)}\">{Escape(edge.Blob)}</text>\n");
             }
         }
         for (int v = 0; v < graph.Nodes.Count; v++)

@@ -82,7 +82,7 @@ public class CliVerbTests
         (int code, string output, string errors) = CliRunner.Run("train", "--solver", _solver, "--no-color");
         Assert.That(code, Is.EqualTo(0), errors);
         Assert.That(output, Does.Contain("Progress: iteration 2/4").And.Contain("Progress: iteration 4/4").And.Not.Contain("Progress: iteration 3/4"));
-        Assert.That(output, Does.Contain("Loss (iterations 1-4)").And.Contain("Test accuracy (3 tests)"));
+        Assert.That(output, Does.Contain("Loss, iterations 1-4 (min ").And.Contain("Test accuracy, 3 tests (min "));
         Assert.That(output, Does.Not.Contain("\u001b["), "plain output has no ANSI escapes");
         string model = Path.Combine(_dir.Path, "snaps", "tiny_iter_4.caffemodel");
         Assert.That(File.Exists(model), Is.True, output);

@@ -18,23 +18,25 @@ public class TrainingChartTests
     }
 
     [Test]
-    public void Row_FallingLossDrawsAFallingSparkline_WithFirstAndLastValues()
+    public void Series_FallingLossDrawsAFallingSparkline_WithFirstAndLastValues()
     {
-        string row = TrainingChart.Row("Loss", [2.0, 1.5, 1.0, 0.5, 0.25]);
-        Assert.That(row, Does.Contain("2.0000 █▆▄▂▁ 0.2500"));
-        Assert.That(row, Does.Contain("min 0.2500, max 2.0000"));
+        string[] lines = TrainingChart.Series("Loss", [2.0, 1.5, 1.0, 0.5, 0.25]);
+        Assert.That(lines, Has.Length.EqualTo(2));
+        Assert.That(lines[0], Is.EqualTo("Loss (min 0.2500, max 2.0000):"));
+        Assert.That(lines[1], Is.EqualTo("  2.0000 █▆▄▂▁ 0.2500"));
     }
 
     [Test]
-    public void Lines_NameIterationsAndTests()
+    public void Lines_NameIterationsAndTests_AndFitEightyColumns()
     {
         var history = new TrainingHistory();
-        history.Losses.AddRange([(1, 2f), (2, 1f)]);
+        history.Losses.AddRange(Enumerable.Range(1, 5000).Select(i => (i, 2f / i)));
         history.Accuracies.Add((2, 0.5f));
         List<string> lines = TrainingChart.Lines(history);
-        Assert.That(lines, Has.Count.EqualTo(2));
-        Assert.That(lines[0], Does.StartWith("Loss (iterations 1-2)"));
-        Assert.That(lines[1], Does.StartWith("Test accuracy (1 test)"));
+        Assert.That(lines, Has.Count.EqualTo(4));
+        Assert.That(lines[0], Does.StartWith("Loss, iterations 1-5000 (min 0.0004, max 2.0000)"));
+        Assert.That(lines[2], Does.StartWith("Test accuracy, 1 test "));
+        Assert.That(lines.Max(l => l.Length), Is.LessThan(80));
         Assert.That(TrainingChart.Lines(new TrainingHistory()), Is.Empty);
     }
 }
