@@ -231,7 +231,9 @@ public class CliVerbTests
         code = Program.Run(["echo", "crash"], stdout, stderr, [echo]);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr.ToString(), Does.Contain("internal error"));
-        Assert.That(Program.Run(["echo", "--help"], stdout, stderr, [echo]), Is.EqualTo(0));
+        var help = new StringWriter();
+        Assert.That(Program.Run(["echo", "--help"], help, stderr, [echo]), Is.EqualTo(0));
+        Assert.That(help.ToString(), Does.StartWith("Usage: engine echo").And.Contain("Example"), "--help prints the usage instead of running the verb");
     }
 
     private sealed class EchoCommand : ICliCommand
