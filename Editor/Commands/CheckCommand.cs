@@ -8,7 +8,7 @@ namespace Engine.Editor.Commands;
 /// <c>engine check</c>: validates a net or solver definition without training: parse, upgrade, filter by state,
 /// build for shapes only, and print each layer's tops, parameters and FLOPs.
 /// </summary>
-internal sealed class CheckCommand : ICliCommand
+internal sealed class CheckCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "check";
 
@@ -33,6 +33,12 @@ internal sealed class CheckCommand : ICliCommand
           engine check examples/mnist/lenet_train_test.prototxt --phase train
           engine check examples/mnist/lenet_solver.prototxt
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Positional("FILE", "a net or solver definition", 0, 100).Value("phase", "train or test").Value("level", "net state level")
+            .Value("stage", "net state stage (repeatable)", repeatable: true).Flag("strict", "a missing data source is an error");
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

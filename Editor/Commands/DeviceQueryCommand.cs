@@ -3,13 +3,19 @@ using Engine.Backends.OpenCL;
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine device_query</c>: lists the compute devices (the CPU backend and every OpenCL device).</summary>
-internal sealed class DeviceQueryCommand : ICliCommand
+internal sealed class DeviceQueryCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "device_query";
 
     public string Summary => "List compute devices: the CPU backend and each OpenCL device (name, vendor, version, memory).";
 
     public string Usage => "Usage: engine device_query\n\nPrints every device usable as ENGINE_DEVICE (cpu, opencl:N).\n\nExample:\n  engine device_query";
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        // No options: the parser itself rejects any argument.
+        _ = command;
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -1,11 +1,12 @@
 using Engine.Editor.Catalogue;
 using Engine.Formats;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine layers</c>: lists every registered layer type with its summary, or writes the Markdown catalogue.</summary>
-internal sealed class LayersCommand : ICliCommand
+internal sealed class LayersCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "layers";
 
@@ -23,6 +24,11 @@ internal sealed class LayersCommand : ICliCommand
           engine layers --markdown {LayerCatalogue.RepositoryPath}
         """;
 
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Flag("markdown", "write the Markdown catalogue").Positional("OUT", "where to write the catalogue", 0, 100);
+    }
+
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var cl = new CommandLine(args, "markdown");
@@ -33,6 +39,16 @@ internal sealed class LayersCommand : ICliCommand
             if (cl.Positional.Count > 0)
             {
                 throw new CliError($"unexpected argument '{cl.Positional[0]}'. {Usage.Split('\n')[0]}");
+            }
+            if (Terminal.IsRich(stdout))
+            {
+                var table = new Table().AddColumn("Type").AddColumn("Summary");
+                foreach (LayerRegistration r in registry.Registrations)
+                {
+                    table.AddRow(new Markup($"[green]{Markup.Escape(r.Type)}[/]"), new Text(r.Summary));
+                }
+                Terminal.For(stdout, true).Write(table);
+                return 0;
             }
             foreach (LayerRegistration r in registry.Registrations)
             {

@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace Engine.Editor.Commands;
 
 /// <summary>
 /// Writes each log message as one plain line (Caffe's log style, no category or level prefix); warnings and errors
-/// get a prefix. When a progress line is shown on a terminal, it is cleared first so the two do not interleave.
+/// get a prefix. On a terminal the lines go through the Spectre console, which prints them above the live progress bar.
 /// </summary>
-internal sealed class LineLoggerProvider(TextWriter output, bool clearProgressLine) : ILoggerProvider
+internal sealed class LineLoggerProvider(TextWriter output, IAnsiConsole? live) : ILoggerProvider
 {
     private readonly Lock _gate = new();
 
@@ -20,16 +21,17 @@ internal sealed class LineLoggerProvider(TextWriter output, bool clearProgressLi
     {
         lock (_gate)
         {
-            if (clearProgressLine)
-            {
-                Console.Error.Write("\r\u001b[K");
-            }
             string prefix = level switch
             {
                 LogLevel.Warning => "Warning: ",
                 LogLevel.Error or LogLevel.Critical => "Error: ",
                 _ => "",
             };
+            if (live is not null)
+            {
+                live.WriteLine(prefix + message);
+                return;
+            }
             output.WriteLine(prefix + message);
             output.Flush();
         }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine test</c>: scores trained weights on a net's TEST phase (Caffe's 'caffe test'): every output averaged over N batches.</summary>
-internal sealed class TestCommand : ICliCommand
+internal sealed class TestCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "test";
 
@@ -20,6 +20,11 @@ internal sealed class TestCommand : ICliCommand
         Example:
           engine test --model Samples/FashionLenet/lenet_train_test.prototxt --weights Samples/FashionLenet/snapshots/lenet_iter_10000.caffemodel --iterations 100
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Value("model", "the net definition").Value("weights", "trained weights").Value("iterations", "batches to score (default 50)");
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

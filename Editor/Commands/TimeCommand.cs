@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine time</c>: average forward, backward and per-layer times of a net, like <c>caffe time</c>.</summary>
-internal sealed class TimeCommand : ICliCommand
+internal sealed class TimeCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "time";
 
@@ -23,6 +23,12 @@ internal sealed class TimeCommand : ICliCommand
         Example:
           engine time Samples/FashionLenet/lenet_train_test.prototxt --iterations 20 --threads 1
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Positional("NET", "the net definition", 0, 100).Value("iterations", "timed iterations").Value("threads", "CPU worker threads")
+            .Value("phase", "train or test").Flag("forward-only", "time forward passes only");
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

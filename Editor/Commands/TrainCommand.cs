@@ -7,15 +7,16 @@ using Engine.Proto;
 using Engine.Solvers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace Engine.Editor.Commands;
 
 /// <summary>
 /// <c>engine train</c>: trains the nets a solver prototxt describes, with Caffe's log lines, a progress line,
-/// snapshots, resume (<c>--snapshot</c>) and fine-tuning (<c>--weights</c>). Ctrl+C finishes the current iteration,
+/// a live progress bar on a terminal, a loss/accuracy chart at the end, snapshots, resume (<c>--snapshot</c>) and fine-tuning (<c>--weights</c>). Ctrl+C finishes the current iteration,
 /// snapshots and exits 0.
 /// </summary>
-internal sealed class TrainCommand : ICliCommand
+internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "train";
 
@@ -32,11 +33,20 @@ internal sealed class TrainCommand : ICliCommand
           --threads     CPU worker threads (default: ENGINE_THREADS or the core count)
           --check-finite  stop at the first layer whose output or gradient is NaN/Inf, naming it (slower)
 
+        On a terminal a live progress bar shows iteration, loss, lr, images/s and ETA; with --no-color
+        or when output is redirected, a plain progress line is printed every display iterations.
+        At the end a small chart shows the loss by iteration and the test accuracy by test.
         Ctrl+C finishes the current iteration, writes a snapshot and exits 0.
 
         Example:
           engine train --solver Samples/FashionLenet/lenet_solver.prototxt
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Value("solver", "the solver definition").Value("snapshot", "resume from a .solverstate").Value("weights", "initialise from trained weights (comma-separated)")
+            .Value("iterations", "override max_iter").Value("device", "cpu or opencl:N").Value("threads", "CPU worker threads").Flag("check-finite", "stop at the first NaN/Inf");
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -48,11 +58,12 @@ internal sealed class TrainCommand : ICliCommand
         {
             throw new CliError("give --snapshot or --weights, not both (a snapshot already holds the weights)");
         }
-        bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+        bool terminal = Terminal.IsRich(stdout);
+        IAnsiConsole? live = terminal ? Terminal.For(stdout, true) : null;
 
         using ServiceProvider services = new ServiceCollection()
             .AddEngine()
-            .AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new LineLoggerProvider(stdout, terminal)))
+            .AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new LineLoggerProvider(stdout, live)))
             .BuildServiceProvider();
         var factory = services.GetRequiredService<SolverFactory>();
         using WorkerPool? pool = cl.Has("threads") ? new WorkerPool(cl.GetInt("threads", 1)) : null;
@@ -101,11 +112,11 @@ internal sealed class TrainCommand : ICliCommand
                 }
             }
             solver.CheckFinite = cl.Has("check-finite");
-            return Train(solver, resume, stdout, terminal);
+            return Train(solver, resume, stdout, live);
         }
     }
 
-    private static int Train(Solver solver, string? resume, TextWriter stdout, bool terminal)
+    private static int Train(Solver solver, string? resume, TextWriter stdout, IAnsiConsole? live)
     {
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -121,12 +132,15 @@ internal sealed class TrainCommand : ICliCommand
 
         string? lastModel = null;
         solver.SnapshotWritten += (_, e) => lastModel = e.ModelPath;
-        var progress = new ProgressReporter(solver, stdout, terminal);
+        var progress = new ProgressReporter(solver, stdout, live);
+        var history = new TrainingHistory();
         solver.IterationCompleted += progress.OnIteration;
+        solver.IterationCompleted += history.OnIteration;
+        solver.TestCompleted += history.OnTest;
         var clock = Stopwatch.StartNew();
         try
         {
-            solver.Solve(resume, cancel.Token);
+            progress.Run(() => solver.Solve(resume, cancel.Token));
         }
         catch (SolverException e)
         {
@@ -135,7 +149,6 @@ internal sealed class TrainCommand : ICliCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
-            progress.Finish();
         }
 
         stdout.WriteLine($"Training {(solver.StoppedEarly ? "stopped early" : "finished")} at iteration {solver.Iter} in {Format(clock.Elapsed)}.");
@@ -151,6 +164,7 @@ internal sealed class TrainCommand : ICliCommand
         {
             stdout.WriteLine($"Model saved to {lastModel}");
         }
+        TrainingChart.Write(history, stdout, live is not null);
         return 0;
     }
 

@@ -5,7 +5,7 @@ using Engine.Proto;
 namespace Engine.Editor.Commands;
 
 /// <summary><c>engine upgrade</c>: rewrites a legacy (V0/V1) net or an old-style solver in the current schema.</summary>
-internal sealed class UpgradeCommand : ICliCommand
+internal sealed class UpgradeCommand : ICliCommand, IDeclaresOptions
 {
     public string Name => "upgrade";
 
@@ -22,6 +22,11 @@ internal sealed class UpgradeCommand : ICliCommand
         Example:
           engine upgrade models/alexnet_v1.prototxt models/alexnet.prototxt
         """;
+
+    public void Declare(System.CommandLine.Command command)
+    {
+        command.Positional("FILES", "OLD.prototxt NEW.prototxt", 0, 100);
+    }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
