@@ -70,12 +70,21 @@ internal static class LayerProfile
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sum of layers {sum:F2} µs; whole call/step {whole * 1e6:F2} µs"));
     }
 
-    /// <summary>Fastest of 15 samples of the mean over <paramref name="iterations"/> runs, in seconds.</summary>
+    /// <summary>
+    /// Fastest of many short samples (about 1 ms each, so that some fall between the scheduler's preemptions on a loaded
+    /// machine) of the mean over a few runs, in seconds; <paramref name="iterations"/> sets the total work.
+    /// </summary>
     private static double Fastest(Action action, int iterations)
     {
         for (int i = 0; i < iterations / 4 + 1; i++) action();
+        long probe = Stopwatch.GetTimestamp();
+        action();
+        double once = Math.Max(1e-7, (double)(Stopwatch.GetTimestamp() - probe) / Stopwatch.Frequency);
+        int perSample = (int)Math.Clamp(1e-3 / once, 1, iterations);
+        int samples = Math.Max(30, iterations * 15 / perSample);
+        iterations = perSample;
         double best = double.MaxValue;
-        for (int s = 0; s < 15; s++)
+        for (int s = 0; s < samples; s++)
         {
             long t0 = Stopwatch.GetTimestamp();
             for (int i = 0; i < iterations; i++) action();
