@@ -50,6 +50,11 @@ internal static class LayerProfile
         BenchmarkNets.FillInputs(net);
         net.ForwardBackward();
         double whole = forwardOnly ? Fastest(() => net.Forward(), iterations) : Fastest(() => solver.Step(1), iterations);
+        if (!forwardOnly)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"forward+backward alone {Fastest(() => net.ForwardBackward(), iterations) * 1e6:F2} µs"));
+        }
         Report(net, i => Fastest(() => net.ForwardFromTo(i, i), iterations),
             forwardOnly ? null : i => Fastest(() => net.BackwardFromTo(i, i), iterations), whole);
         return 0;
