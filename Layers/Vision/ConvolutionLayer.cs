@@ -20,8 +20,26 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
     {
     }
 
+    // Image and output sizes for the direct (im2col-free) forward path, when the geometry allows it.
+    private bool _direct;
+    private int _height;
+    private int _width;
+
     /// <inheritdoc />
     protected override bool ReverseDimensions => false;
+
+    /// <inheritdoc />
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        int axis = Geometry.ChannelAxis;
+        _direct = Geometry.Uses2D && DirectConvolution.Supports(Geometry, Group, top[0].ShapeAt(axis + 1), top[0].ShapeAt(axis + 2));
+        if (_direct)
+        {
+            _height = bottom[0].ShapeAt(axis + 1);
+            _width = bottom[0].ShapeAt(axis + 2);
+        }
+    }
 
     /// <inheritdoc />
     protected override unsafe void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -105,6 +123,12 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
         for (int n = first; n < end; n++)
         {
             var image = new ReadOnlySpan<float>(body.X + (long)n * BottomDim, BottomDim);
+            if (body.Forward && _direct)
+            {
+                DirectConvolution.Forward(body.X + (long)n * BottomDim, Channels, _height, _width, body.W, BiasTerm ? body.Bias : null,
+                    NumOutput, Geometry.Kernel[0], Geometry.Kernel[1], body.Y + (long)n * TopDim);
+                continue;
+            }
             if (body.Forward)
             {
                 var output = new Span<float>(body.Y + (long)n * TopDim, TopDim);

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Engine.Backends.Cpu;
 using Engine.Backends.OpenCL;
 using Engine.Memory;
@@ -304,7 +306,8 @@ public sealed class PoolingLayer : Layer
                 int row = 2 * oh * width;
                 float* r0 = src + row;
                 float* r1 = r0 + width;
-                for (int ow = 0; ow < pooledW; ow++)
+                int ow = Avx2.IsSupported ? MaxPool2x2Vector(r0, r1, row, width, dst + oh * pooledW, arg + oh * pooledW, pooledW) : 0;
+                for (; ow < pooledW; ow++)
                 {
                     int c = 2 * ow;
                     float best = -float.MaxValue;
@@ -322,6 +325,68 @@ public sealed class PoolingLayer : Layer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The vector part of one output row of <see cref="MaxPool2x2"/>: eight (then four) windows at a time, even and odd columns
+    /// split by shuffles, then the same four strict comparisons in the same order as the scalar loop, so values and argmax
+    /// indices are identical to it. Returns the first output column left for the scalar loop.
+    /// </summary>
+    private static unsafe int MaxPool2x2Vector(float* r0, float* r1, int row, int width, float* dst, int* arg, int pooledW)
+    {
+        int ow = 0;
+        var lowest = Vector256.Create(-float.MaxValue);
+        var none = Vector256.Create(-1);
+        var steps = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+        for (; ow + 8 <= pooledW; ow += 8)
+        {
+            int c = 2 * ow;
+            var best = lowest;
+            var index = none;
+            var first = Vector256.Create(row + c) + steps;
+            Pick(Even(r0 + c), first, ref best, ref index);
+            Pick(Odd(r0 + c), first + Vector256<int>.One, ref best, ref index);
+            Pick(Even(r1 + c), first + Vector256.Create(width), ref best, ref index);
+            Pick(Odd(r1 + c), first + Vector256.Create(width + 1), ref best, ref index);
+            best.Store(dst + ow);
+            index.Store(arg + ow);
+        }
+        for (; ow + 4 <= pooledW; ow += 4)
+        {
+            int c = 2 * ow;
+            var best = Vector128.Create(-float.MaxValue);
+            var index = Vector128.Create(-1);
+            var first = Vector128.Create(row + c) + Vector128.Create(0, 2, 4, 6);
+            Pick(Sse.Shuffle(Vector128.Load(r0 + c), Vector128.Load(r0 + c + 4), 0x88), first, ref best, ref index);
+            Pick(Sse.Shuffle(Vector128.Load(r0 + c), Vector128.Load(r0 + c + 4), 0xDD), first + Vector128<int>.One, ref best, ref index);
+            Pick(Sse.Shuffle(Vector128.Load(r1 + c), Vector128.Load(r1 + c + 4), 0x88), first + Vector128.Create(width), ref best, ref index);
+            Pick(Sse.Shuffle(Vector128.Load(r1 + c), Vector128.Load(r1 + c + 4), 0xDD), first + Vector128.Create(width + 1), ref best, ref index);
+            best.Store(dst + ow);
+            index.Store(arg + ow);
+        }
+        return ow;
+    }
+
+    /// <summary>Elements 0, 2, ..., 14 of the 16 floats at <paramref name="p"/>.</summary>
+    private static unsafe Vector256<float> Even(float* p) =>
+        Avx2.Permute4x64(Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0x88).AsDouble(), 0xD8).AsSingle();
+
+    /// <summary>Elements 1, 3, ..., 15 of the 16 floats at <paramref name="p"/>.</summary>
+    private static unsafe Vector256<float> Odd(float* p) =>
+        Avx2.Permute4x64(Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0xDD).AsDouble(), 0xD8).AsSingle();
+
+    private static void Pick(Vector256<float> v, Vector256<int> at, ref Vector256<float> best, ref Vector256<int> index)
+    {
+        Vector256<float> greater = Vector256.GreaterThan(v, best);
+        best = Vector256.ConditionalSelect(greater, v, best);
+        index = Vector256.ConditionalSelect(greater.AsInt32(), at, index);
+    }
+
+    private static void Pick(Vector128<float> v, Vector128<int> at, ref Vector128<float> best, ref Vector128<int> index)
+    {
+        Vector128<float> greater = Vector128.GreaterThan(v, best);
+        best = Vector128.ConditionalSelect(greater, v, best);
+        index = Vector128.ConditionalSelect(greater.AsInt32(), at, index);
     }
 
     private unsafe struct MaxPoolBody : IParallelBody

@@ -1,6 +1,11 @@
 using Engine.Benchmarks;
 
-// Plain runner: `compare <name>...` runs comparisons, prints a table and writes results/latest.json.
+// Plain runner: `compare <name>...` runs comparisons, prints a table and writes results/latest.json;
+// `profile <net> [--threads N]` prints per-layer times.
+if (args.Length >= 2 && args[0] == "profile")
+{
+    return LayerProfile.Run(args[1], args.Length >= 4 && args[2] == "--threads" ? int.Parse(args[3]) : 1);
+}
 if (args.Length < 2 || args[0] != "compare")
 {
     Console.Error.WriteLine("usage: compare <name>...|all [--rounds N] [--seconds S] [--cpu-time]");

@@ -1,0 +1,55 @@
+using Engine.Proto;
+using Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace Engine.Tests.Layers.Vision;
+
+/// <summary>
+/// The im2col-free forward path of Convolution (unpadded, stride 1, output width a multiple of 8): its outputs against a
+/// plain loop over the definition, on the shapes that take each of its blocks (wide 512-bit, 256-bit, channel remainder,
+/// no bias), and its gradients (the backward pass still runs through im2col).
+/// </summary>
+public class DirectConvolutionTests
+{
+    [TestCase(1, 1, 28, 28, 20, 5, true)] // LeNet conv1: wide blocks over 72 row vectors.
+    [TestCase(2, 20, 12, 12, 50, 5, true)] // LeNet conv2: wide blocks, two channels left over.
+    [TestCase(1, 3, 6, 10, 6, 3, true)] // Four row vectors: the 256-bit block, two channels left over.
+    [TestCase(1, 2, 10, 12, 5, 5, false)] // Eight row vectors, no bias, one channel left over.
+    public void Forward_MatchesTheDefinition(int num, int channels, int height, int width, int outputs, int kernel, bool bias)
+    {
+        LayerParameter def = ConvolutionLayerTests.ConvDef("Convolution", outputs, [(uint)kernel], bias: bias);
+        Blob x = TestData.Uniform([num, channels, height, width], 21), y = new();
+        Layer layer = TestData.SetUp(def, [x], [y]);
+        layer.Forward([x], [y]);
+
+        int oh = height - kernel + 1, ow = width - kernel + 1;
+        Assert.That(y.ShapeArray, Is.EqualTo(new[] { num, outputs, oh, ow }));
+        ReadOnlySpan<float> xs = x.Data, w = layer.Blobs[0].Data, ys = y.Data;
+        double worst = 0;
+        for (int n = 0; n < num; n++)
+        for (int o = 0; o < outputs; o++)
+        for (int r = 0; r < oh; r++)
+        for (int q = 0; q < ow; q++)
+        {
+            double sum = bias ? layer.Blobs[1].Data[o] : 0;
+            for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < kernel; ky++)
+            for (int kx = 0; kx < kernel; kx++)
+            {
+                sum += (double)w[((o * channels + c) * kernel + ky) * kernel + kx]
+                    * xs[((n * channels + c) * height + r + ky) * width + q + kx];
+            }
+            worst = Math.Max(worst, Math.Abs(sum - ys[((n * outputs + o) * oh + r) * ow + q]));
+        }
+        Assert.That(worst, Is.LessThan(1e-4), "largest difference from the definition");
+    }
+
+    [Test]
+    public void Gradient_OnTheDirectPathShape()
+    {
+        LayerParameter def = ConvolutionLayerTests.ConvDef("Convolution", 5, [3]);
+        Blob x = TestData.Uniform([2, 2, 6, 10], 22), y = new();
+        Layer layer = TestData.SetUp(def, [x], [y]);
+        new GradientChecker(1e-2, 1e-3).Check(layer, [x], [y]);
+    }
+}
