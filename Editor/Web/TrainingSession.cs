@@ -23,6 +23,7 @@ internal sealed class TrainingSession : IDisposable
     };
 
     private static readonly TimeSpan EventInterval = TimeSpan.FromMilliseconds(50);
+    private const int DenseIterations = 100;
 
     private readonly EditorServerOptions _options;
     private readonly Workspace _workspace;
@@ -187,13 +188,15 @@ internal sealed class TrainingSession : IDisposable
             solver.IterationCompleted += (_, e) =>
             {
                 TimeSpan now = clock.Elapsed;
+                // Every early iteration is shown; after that the stream is thinned so a fast net does not flood the page.
                 bool last = e.Iteration + 1 >= solver.Param.MaxIter;
-                if (now - lastEvent < EventInterval && !last && e.Iteration != 0)
+                if (e.Iteration >= DenseIterations && now - lastEvent < EventInterval && !last)
                 {
                     return;
                 }
                 double seconds = (now - lastEvent).TotalSeconds;
-                double speed = seconds > 0 ? (e.Iteration + 1 - lastIter) * batch / seconds : 0;
+                // The first interval includes building the nets, so it says nothing about speed.
+                double? speed = e.Iteration > 0 && seconds > 0 ? (e.Iteration + 1 - lastIter) * batch / seconds : null;
                 lastEvent = now;
                 lastIter = e.Iteration + 1;
                 Publish(new TrainingRecord("iter", e.Iteration + 1, e.Loss, e.LearningRate, speed), log);

@@ -209,6 +209,11 @@ window.engineEditor = {
     view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
   },
   text: () => view.state.doc.toString(),
+  goToLineEnd(number) {
+    const line = view.state.doc.line(number);
+    view.dispatch({ selection: { anchor: line.to }, effects: EditorView.scrollIntoView(line.to, { y: 'center' }) });
+    view.focus();
+  },
   cursorLine: () => view.state.doc.lineAt(view.state.selection.main.head).number,
   graph: () => lastGraph,
 };
