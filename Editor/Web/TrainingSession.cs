@@ -165,12 +165,12 @@ internal sealed class TrainingSession : IDisposable
         bool Same(string path) => path.Length > 0 && Path.GetFullPath(Path.Combine(solverDirectory, path)) == edited;
         if (Same(param.Net))
         {
-            param.Net = "";
+            param.ClearNet();
             param.NetParam = NetDefinitions.ParseNet(netText, edited);
         }
         else if (Same(param.TrainNet))
         {
-            param.TrainNet = "";
+            param.ClearTrainNet();
             param.TrainNetParam = NetDefinitions.ParseNet(netText, edited);
         }
     }
