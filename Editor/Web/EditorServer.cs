@@ -176,19 +176,21 @@ internal sealed class EditorServer : IAsyncDisposable
 
         app.MapPost("/api/stop", () => Results.Json(new { ok = true, stopping = training.Stop() }));
 
-        app.MapGet("/api/events", async (HttpContext context) =>
+        app.MapGet("/api/events", async (HttpContext context, IHostApplicationLifetime lifetime) =>
         {
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             var reader = training.Subscribe(out Action unsubscribe);
+            // An open page must not hold up Ctrl+C: end the stream when the server stops, too.
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
             try
             {
-                await context.Response.WriteAsync(": connected\n\n", context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
-                await foreach (TrainingRecord record in reader.ReadAllAsync(context.RequestAborted))
+                await context.Response.WriteAsync(": connected\n\n", ended.Token);
+                await context.Response.Body.FlushAsync(ended.Token);
+                await foreach (TrainingRecord record in reader.ReadAllAsync(ended.Token))
                 {
-                    await context.Response.WriteAsync($"data: {JsonSerializer.Serialize(record, TrainingSession.Json)}\n\n", context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await context.Response.WriteAsync($"data: {JsonSerializer.Serialize(record, TrainingSession.Json)}\n\n", ended.Token);
+                    await context.Response.Body.FlushAsync(ended.Token);
                 }
             }
             catch (OperationCanceledException)

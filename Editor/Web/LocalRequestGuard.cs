@@ -30,6 +30,12 @@ internal sealed class LocalRequestGuard
     {
         _hosts = [$"127.0.0.1:{port}", $"localhost:{port}"];
         _origins = [$"http://127.0.0.1:{port}", $"http://localhost:{port}"];
+        if (port == 80)
+        {
+            // Browsers leave the default port out of Host and Origin.
+            _hosts = [.. _hosts, "127.0.0.1", "localhost"];
+            _origins = [.. _origins, "http://127.0.0.1", "http://localhost"];
+        }
     }
 
     /// <summary>Middleware entry point.</summary>

@@ -94,6 +94,12 @@ public sealed class EditorPageTests
         Assert.That(points, Is.EqualTo(12), "one loss point per iteration");
         Assert.That(int.Parse(await page.Locator("#chart-accuracy").GetAttributeAsync("data-points") ?? "0"), Is.GreaterThan(0));
 
+        // The finished run's curves come back from its log.
+        await Expect(page.Locator("#log-path")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex(@"^engine-run-.*\.jsonl$"));
+        await page.Locator("#load-log").ClickAsync();
+        await Expect(page.Locator("#status")).ToContainTextAsync("loaded");
+        Assert.That(await page.Locator("#chart-loss").GetAttributeAsync("data-points"), Is.EqualTo(points.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
         string screenshot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "engine-edit.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
         TestContext.AddTestAttachment(screenshot, "The web editor after editing and a short training run");
