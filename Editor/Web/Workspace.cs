@@ -64,6 +64,3 @@ internal sealed class Workspace
         return full.StartsWith(_root + Path.DirectorySeparatorChar, cmp);
     }
 }
-
-/// <summary>A request named a path outside the editor's directory, or none.</summary>
-internal sealed class WorkspaceException(string message) : Exception(message);
