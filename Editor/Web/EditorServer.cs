@@ -172,6 +172,10 @@ internal sealed class EditorServer : IAsyncDisposable
             {
                 return Error(400, e.Message);
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Error(500, $"could not start the run: {e.Message}");
+            }
         });
 
         app.MapPost("/api/stop", () => Results.Json(new { ok = true, stopping = training.Stop() }));

@@ -97,8 +97,18 @@ internal sealed class TrainingSession : IDisposable
         }
 
         string log = Path.Combine(_workspace.Root, $"engine-run-{DateTime.UtcNow:yyyyMMdd-HHmmss-fff}.jsonl");
+        StreamWriter logWriter;
+        try
+        {
+            logWriter = new StreamWriter(log, append: false);
+        }
+        catch
+        {
+            solver.Dispose();
+            throw;
+        }
         var cancel = new CancellationTokenSource();
-        var thread = new Thread(() => Run(solver, log, cancel.Token)) { IsBackground = true, Name = "engine edit training" };
+        var thread = new Thread(() => Run(solver, logWriter, log, cancel.Token)) { IsBackground = true, Name = "engine edit training" };
         lock (_gate)
         {
             _currentRun.Clear();
@@ -175,10 +185,11 @@ internal sealed class TrainingSession : IDisposable
         }
     }
 
-    private void Run(Solver solver, string logPath, CancellationToken cancel)
+    private void Run(Solver solver, StreamWriter log, string logPath, CancellationToken cancel)
     {
         string message;
-        using var log = new StreamWriter(logPath, append: false);
+        int iter;
+        using var logScope = log;
         using (solver)
         {
             int batch = BatchSize(solver.Net) * Math.Max(1, solver.Param.IterSize);
@@ -214,18 +225,21 @@ internal sealed class TrainingSession : IDisposable
                 message = $"{(solver.StoppedEarly ? "stopped" : "finished")} at iteration {solver.Iter}"
                     + (snapshot is not null ? $"; snapshot {_workspace.Relative(snapshot)}" : "");
             }
-            catch (Exception e) when (e is SolverException or LayerException or NetException or DataSourceException or IOException)
+            catch (Exception e)
             {
+                // This thread has no caller to hand the failure to: any failure ends the run, not the server, and is shown on the page.
                 message = $"training failed at iteration {solver.Iter}: {e.Message}";
             }
-            Publish(new TrainingRecord("state", solver.Iter, Running: false, Message: message, Log: _workspace.Relative(logPath)), log);
+            iter = solver.Iter;
         }
+        // Free the slot before saying so, so that a Train clicked on the "finished" message is not refused.
         lock (_gate)
         {
             _cancel?.Dispose();
             _cancel = null;
             _thread = null;
         }
+        Publish(new TrainingRecord("state", iter, Running: false, Message: message, Log: _workspace.Relative(logPath)), log);
     }
 
     private static int BatchSize(Net net)
@@ -244,8 +258,15 @@ internal sealed class TrainingSession : IDisposable
     {
         if (log is not null)
         {
-            log.WriteLine(JsonSerializer.Serialize(record, Json));
-            log.Flush();
+            try
+            {
+                log.WriteLine(JsonSerializer.Serialize(record, Json));
+                log.Flush();
+            }
+            catch (IOException)
+            {
+                // A full disk loses the log, not the live curves or the run.
+            }
         }
         lock (_gate)
         {
