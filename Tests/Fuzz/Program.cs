@@ -11,14 +11,20 @@ internal static class Program
     private static int Main(string[] args)
     {
         string which = args.Length > 0 ? args[0] : "all";
-        long inputs = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+        long inputs = args.Length > 1 && which != "seeds" ? long.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
         ulong seed = args.Length > 2 ? ulong.Parse(args[2], CultureInfo.InvariantCulture) : 1;
         string corpus = Path.Combine(AppContext.BaseDirectory, "corpus");
+        if (which == "seeds")
+        {
+            // Per-seed timings of one target, to tell a slow seed from a slow mutation.
+            FuzzTargets.TimeSeeds(args[1], corpus, Console.Out);
+            return 0;
+        }
         bool failed = false;
         foreach (string target in which == "all" ? FuzzTargets.Names : [which])
         {
             FuzzReport r = FuzzTargets.Run(target, inputs, seed, corpus);
-            Console.WriteLine($"{r.Target,-12} inputs {r.Inputs,9}  accepted {r.Accepted,9}  rejected {r.Rejected,9}  crashes {r.Crashes}  hangs {r.Hangs}  {r.Seconds,7:F1} s");
+            Console.WriteLine($"{r.Target,-12} inputs {r.Inputs,9}  accepted {r.Accepted,9}  rejected {r.Rejected,9}  crashes {r.Crashes}  hangs {r.Hangs}  {r.Seconds,7:F1} s  slowest input {r.SlowestInputSeconds * 1000:F0} ms");
             if (r.FirstCrash is not null)
             {
                 Console.WriteLine($"  first problem: {r.FirstCrash}");
