@@ -68,6 +68,41 @@ internal static class FuzzTargets
         return new FuzzReport(target, inputs, accepted, rejected, crashes, hangs, clock.Elapsed.TotalSeconds, slowest, firstCrash);
     }
 
+    /// <summary>Input number <paramref name="index"/> of the run with <paramref name="seed"/>, regenerated to reproduce a failure.</summary>
+    public static byte[] Replay(string target, ulong seed, long index, string corpusDirectory)
+    {
+        List<byte[]> corpus = FuzzCorpus.For(target, corpusDirectory);
+        var mutator = new Mutator(seed);
+        var pick = new EngineRandom(seed + 1);
+        for (long i = 0; ; i++)
+        {
+            byte[] input = mutator.Mutate(corpus[pick.NextInt(corpus.Count)], corpus[pick.NextInt(corpus.Count)], IsText(target));
+            if (i == index)
+            {
+                return input;
+            }
+        }
+    }
+
+    public static void TimeInput(string target, byte[] input, TextWriter output)
+    {
+        for (int round = 0; round < 5; round++)
+        {
+            double start = ThreadCpuClock.Seconds();
+            long wall = Stopwatch.GetTimestamp();
+            string outcome = "accepted";
+            try
+            {
+                Feed(target, input);
+            }
+            catch (Exception e)
+            {
+                outcome = $"{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
+            }
+            output.WriteLine($"round {round}: {(ThreadCpuClock.Seconds() - start) * 1000:F1} ms CPU, {Stopwatch.GetElapsedTime(wall).TotalMilliseconds:F1} ms wall, {outcome}");
+        }
+    }
+
     public static void TimeSeeds(string target, string corpusDirectory, TextWriter output)
     {
         List<byte[]> corpus = FuzzCorpus.For(target, corpusDirectory);
