@@ -58,6 +58,12 @@ internal static class FuzzTargets
                 firstCrash ??= $"input {i} (seed {seed}): {e.GetType().Name}: {e.Message}";
             }
             double spent = ThreadCpuClock.Seconds() - start;
+            if (spent > 1)
+            {
+                // A real hang is a property of the input and repeats; on a crowded machine a one-off spike (GC
+                // suspension spinning while other processes hold the cores) does not. Keep the fastest of two reruns.
+                spent = Math.Min(spent, Math.Min(TimeOnce(target, input), TimeOnce(target, input)));
+            }
             slowest = Math.Max(slowest, spent);
             if (spent > 1)
             {
@@ -66,6 +72,20 @@ internal static class FuzzTargets
             }
         }
         return new FuzzReport(target, inputs, accepted, rejected, crashes, hangs, clock.Elapsed.TotalSeconds, slowest, firstCrash);
+    }
+
+    private static double TimeOnce(string target, byte[] input)
+    {
+        double start = ThreadCpuClock.Seconds();
+        try
+        {
+            Feed(target, input);
+        }
+        catch (Exception)
+        {
+            // Only the time matters here; the first run of this input already counted its outcome.
+        }
+        return ThreadCpuClock.Seconds() - start;
     }
 
     /// <summary>Input number <paramref name="index"/> of the run with <paramref name="seed"/>, regenerated to reproduce a failure.</summary>
