@@ -14,18 +14,19 @@ public static class IdxFile
     public sealed record Content(int[] Dims, byte[]? Bytes, float[]? Floats);
 
     /// <summary>Reads a whole IDX file.</summary>
-    /// <exception cref="DataSourceException">Bad magic, unknown type code, or truncated data (names the file).</exception>
+    /// <exception cref="DataSourceException">Bad magic, unknown type code, a size beyond the limit, or truncated data (names the file and the byte offset).</exception>
     public static Content Read(string path)
     {
         using Stream stream = OpenMaybeGzip(path);
-        try
-        {
-            return Read(stream, path);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new DataSourceException($"{path}: corrupt gzip stream ({e.Message}).", e);
-        }
+        return Read(stream, path);
+    }
+
+    /// <summary>Same as <see cref="Read(string)"/> for a file already in memory; <paramref name="name"/> stands for the file in messages.</summary>
+    /// <exception cref="DataSourceException">Bad magic, unknown type code, a size beyond the limit, or truncated data.</exception>
+    public static Content Parse(byte[] bytes, string name)
+    {
+        using Stream stream = BoundedReader.OpenMaybeGzip(bytes);
+        return Read(stream, name);
     }
 
     /// <summary>Opens a file, transparently decompressing it when it starts with the gzip magic bytes 1F 8B.</summary>
@@ -43,8 +44,9 @@ public static class IdxFile
 
     private static Content Read(Stream stream, string path)
     {
+        var reader = new BoundedReader(stream, path);
         Span<byte> header = stackalloc byte[4];
-        ReadExactly(stream, header, path, "header");
+        reader.ReadExactly(header, "header");
         if (header[0] != 0 || header[1] != 0)
         {
             throw new DataSourceException($"{path}: not an IDX file (magic {header[0]:X2} {header[1]:X2} {header[2]:X2} {header[3]:X2}; expected 00 00 <type> <dims>).");
@@ -57,31 +59,27 @@ public static class IdxFile
             0x0B => 2,
             0x0C or 0x0D => 4,
             0x0E => 8,
-            _ => throw new DataSourceException($"{path}: unknown IDX type code 0x{type:X2}."),
+            _ => throw new DataSourceException($"{path}: unknown IDX type code 0x{type:X2} at byte 2."),
         };
         if (rank == 0)
         {
-            throw new DataSourceException($"{path}: IDX file with 0 dimensions.");
+            throw new DataSourceException($"{path}: IDX file with 0 dimensions (byte 3).");
         }
         var dims = new int[rank];
         long count = 1;
         Span<byte> word = stackalloc byte[4];
         for (int i = 0; i < rank; i++)
         {
-            ReadExactly(stream, word, path, $"dimension {i}");
+            reader.ReadExactly(word, $"dimension {i}");
             dims[i] = BinaryPrimitives.ReadInt32BigEndian(word);
             if (dims[i] < 0)
             {
-                throw new DataSourceException($"{path}: negative dimension {dims[i]}.");
+                throw new DataSourceException($"{path}: negative dimension {dims[i]} at byte {reader.Offset - 4}.");
             }
-            count *= dims[i];
+            // Saturating: the product of up to 255 dimensions must not wrap around to a small number.
+            count = Math.Min(count * dims[i], (long)Array.MaxLength + 1);
         }
-        if (count * elementSize > int.MaxValue)
-        {
-            throw new DataSourceException($"{path}: {count} values are too many for one array.");
-        }
-        var raw = new byte[count * elementSize];
-        ReadExactly(stream, raw, path, $"{count} values of shape {string.Join("x", dims)}");
+        byte[] raw = reader.ReadPayload(count * elementSize, $"{string.Join("x", dims)} values");
         if (type == 0x08)
         {
             return new Content(dims, raw, null);
@@ -100,19 +98,5 @@ public static class IdxFile
             };
         }
         return new Content(dims, null, values);
-    }
-
-    private static void ReadExactly(Stream stream, Span<byte> buffer, string path, string what)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = stream.Read(buffer[total..]);
-            if (n == 0)
-            {
-                throw new DataSourceException($"{path}: truncated while reading the {what} ({total} of {buffer.Length} bytes).");
-            }
-            total += n;
-        }
     }
 }

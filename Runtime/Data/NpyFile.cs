@@ -10,31 +10,70 @@ namespace Engine.Data;
 /// </summary>
 public static partial class NpyFile
 {
+    /// <summary>Largest header accepted; NumPy's own writers produce a few hundred bytes.</summary>
+    internal const int MaxHeaderBytes = 1 << 16;
+
     /// <summary>Reads a whole file; ubyte data stays bytes (<see cref="IdxFile.Content.Bytes"/>), other types become floats.</summary>
-    /// <exception cref="DataSourceException">Bad magic, unsupported dtype or Fortran order, truncated data.</exception>
+    /// <exception cref="DataSourceException">Bad magic, unsupported dtype or Fortran order, a size beyond the limit, truncated data.</exception>
     public static IdxFile.Content Read(string path)
     {
         using Stream stream = IdxFile.OpenMaybeGzip(path);
-        using var reader = new BinaryReader(stream);
-        byte[] magic = reader.ReadBytes(8);
-        if (magic.Length < 8 || magic[0] != 0x93 || Encoding.ASCII.GetString(magic, 1, 5) != "NUMPY")
+        return Read(stream, path);
+    }
+
+    /// <summary>Same as <see cref="Read(string)"/> for a file already in memory; <paramref name="name"/> stands for the file in messages.</summary>
+    /// <exception cref="DataSourceException">Bad magic, unsupported dtype or Fortran order, a size beyond the limit, truncated data.</exception>
+    public static IdxFile.Content Parse(byte[] bytes, string name)
+    {
+        using Stream stream = BoundedReader.OpenMaybeGzip(bytes);
+        return Read(stream, name);
+    }
+
+    private static IdxFile.Content Read(Stream stream, string path)
+    {
+        var reader = new BoundedReader(stream, path);
+        Span<byte> magic = stackalloc byte[8];
+        reader.ReadExactly(magic, "magic");
+        if (magic[0] != 0x93 || Encoding.ASCII.GetString(magic[1..6]) != "NUMPY")
         {
             throw new DataSourceException($"{path}: not a .npy file (missing \\x93NUMPY magic).");
         }
         int major = magic[6];
-        int headerLength = major == 1 ? reader.ReadUInt16() : (int)reader.ReadUInt32();
-        string header = Encoding.Latin1.GetString(reader.ReadBytes(headerLength));
+        if (major is < 1 or > 3)
+        {
+            throw new DataSourceException($"{path}: .npy format version {major} at byte 6 is not supported (1, 2 or 3).");
+        }
+        Span<byte> lengthBytes = stackalloc byte[major == 1 ? 2 : 4];
+        reader.ReadExactly(lengthBytes, "header length");
+        long headerLength = major == 1 ? BinaryPrimitives.ReadUInt16LittleEndian(lengthBytes) : BinaryPrimitives.ReadUInt32LittleEndian(lengthBytes);
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw new DataSourceException($"{path}: the .npy header claims {headerLength} bytes at byte 8; the limit is {MaxHeaderBytes}.");
+        }
+        long headerStart = reader.Offset;
+        string header = Encoding.Latin1.GetString(reader.ReadPayload(headerLength, "header"));
         Match descr = DescrPattern().Match(header);
         Match shape = ShapePattern().Match(header);
         if (!descr.Success || !shape.Success)
         {
-            throw new DataSourceException($"{path}: cannot read the .npy header '{header.Trim()}'.");
+            throw new DataSourceException($"{path}: cannot read the .npy header '{header.Trim()}' (bytes {headerStart}-{reader.Offset}).");
         }
         if (FortranPattern().IsMatch(header))
         {
             throw new DataSourceException($"{path}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray.");
         }
-        int[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        string[] dimTexts = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dims = new int[dimTexts.Length];
+        long count = 1;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (!int.TryParse(dimTexts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new DataSourceException($"{path}: .npy shape entry '{dimTexts[i]}' (header at byte {headerStart}) is not a dimension from 0 to {int.MaxValue}.");
+            }
+            // Saturating, so that many large dimensions cannot wrap around to a small product.
+            count = Math.Min(count * dims[i], (long)Array.MaxLength + 1);
+        }
         if (dims.Length == 0)
         {
             throw new DataSourceException($"{path}: a 0-dimensional array holds no samples.");
@@ -50,12 +89,7 @@ public static partial class NpyFile
             "i8" or "u8" or "f8" => 8,
             _ => throw new DataSourceException($"{path}: unsupported dtype '{dtype}' (use uint8, int8/16/32/64 or float32/64)."),
         };
-        long count = dims.Aggregate(1L, (a, d) => a * d);
-        byte[] raw = reader.ReadBytes((int)(count * size));
-        if (raw.Length != count * size)
-        {
-            throw new DataSourceException($"{path}: truncated: {raw.Length} of {count * size} data bytes.");
-        }
+        byte[] raw = reader.ReadPayload(count * size, $"{string.Join("x", dims)} values of dtype {dtype}");
         if (kind is "u1" or "b1")
         {
             return new IdxFile.Content(dims, raw, null);

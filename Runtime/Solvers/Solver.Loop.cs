@@ -47,6 +47,10 @@ public abstract partial class Solver
     public void Step(int iterations, CancellationToken cancellation = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_staleTemporariesRemoved)
+        {
+            RemoveStaleSnapshotTemporaries();
+        }
         int stop = Iter + iterations;
         int average = Param.AverageLoss;
         if (_recentLosses.Length != average)

@@ -36,6 +36,72 @@ public abstract partial class Solver
         return state;
     }
 
+    private bool _staleTemporariesRemoved;
+
+    /// <summary>
+    /// Deletes the temporary files (<c>&lt;prefix&gt;_iter_N.caffemodel.tmp-xxxxxxxxxxxx</c>, same for
+    /// <c>.solverstate</c>) that an earlier run killed in the middle of a snapshot left behind. They are never read as
+    /// snapshots (only exact <c>.caffemodel</c>/<c>.solverstate</c> names are), so this only reclaims disk space. Runs
+    /// once per solver, before its first iteration; a second solver writing to the same prefix at the same moment is
+    /// not supported anyway (their snapshots would overwrite each other).
+    /// </summary>
+    /// <returns>How many files were removed.</returns>
+    internal int RemoveStaleSnapshotTemporaries()
+    {
+        _staleTemporariesRemoved = true;
+        if (Param.SnapshotPrefix.Length == 0)
+        {
+            return 0;
+        }
+        string prefix = Path.GetFullPath(SnapshotPrefix);
+        string? directory = Path.GetDirectoryName(prefix);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return 0;
+        }
+        int removed = 0;
+        string stem = Path.GetFileName(prefix) + "_iter_";
+        foreach (string file in Directory.EnumerateFiles(directory, stem + "*.tmp-*"))
+        {
+            if (IsSnapshotTemporary(Path.GetFileName(file), stem))
+            {
+                try
+                {
+                    File.Delete(file);
+                    removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Logger.LogWarning("Could not remove the stale snapshot temporary {File}: {Reason}", file, e.Message);
+                }
+            }
+        }
+        if (removed > 0)
+        {
+            Logger.LogInformation("Removed {Count} temporary file(s) left by an interrupted snapshot in {Directory}", removed, directory);
+        }
+        return removed;
+    }
+
+    private static bool IsSnapshotTemporary(string name, string stem)
+    {
+        // Exactly AtomicFile's pattern: <stem><digits>.<caffemodel|solverstate>.tmp-<12 lowercase hex digits>.
+        int tmp = name.LastIndexOf(".tmp-", StringComparison.Ordinal);
+        if (!name.StartsWith(stem, StringComparison.Ordinal) || tmp < 0 || name.Length - tmp - 5 != 12
+            || name.AsSpan(tmp + 5).ContainsAnyExcept("0123456789abcdef"))
+        {
+            return false;
+        }
+        string target = name[..tmp];
+        string extension = Path.GetExtension(target);
+        if (extension is not (".caffemodel" or ".solverstate") || target.Length <= stem.Length + extension.Length)
+        {
+            return false;
+        }
+        ReadOnlySpan<char> iteration = target.AsSpan(stem.Length, target.Length - stem.Length - extension.Length);
+        return iteration.Length > 0 && !iteration.ContainsAnyExceptInRange('0', '9');
+    }
+
     /// <summary>The snapshot prefix with a relative one resolved against the solver's directory.</summary>
     public string SnapshotPrefix
     {

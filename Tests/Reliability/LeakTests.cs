@@ -16,7 +16,7 @@ public class LeakTests
 {
     private static readonly bool Long = Environment.GetEnvironmentVariable("ENGINE_LONG_TESTS") == "1";
 
-    private const string ConvNet = """
+    internal const string ConvNet = """
         name: "small"
         layer { name: "data" type: "DummyData" top: "data" top: "label"
                 dummy_data_param { shape { dim: 4 dim: 1 dim: 12 dim: 12 } shape { dim: 4 }
@@ -28,7 +28,7 @@ public class LeakTests
         layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
         """;
 
-    private static long SettledNativeBytes()
+    internal static long SettledNativeBytes()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();

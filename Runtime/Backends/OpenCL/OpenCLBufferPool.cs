@@ -26,6 +26,9 @@ public sealed unsafe class OpenCLBufferPool : IDeviceAllocator, IDisposable
     /// <summary>cl_mem buffers created so far (steady-state training keeps this constant).</summary>
     public long BuffersCreated { get; private set; }
 
+    /// <summary>cl_mem buffers that exist now (created and not yet released), in use or pooled.</summary>
+    public long LiveBuffers { get; private set; }
+
     /// <summary>Allocations served from the pool.</summary>
     public long Reuses { get; private set; }
 
@@ -64,6 +67,7 @@ public sealed unsafe class OpenCLBufferPool : IDeviceAllocator, IDisposable
         lock (_lock)
         {
             BuffersCreated++;
+            LiveBuffers++;
             BytesHeld += bucket * sizeof(float);
         }
         return new OpenCLBuffer(this, mem, length, bucket);
@@ -93,6 +97,7 @@ public sealed unsafe class OpenCLBufferPool : IDeviceAllocator, IDisposable
                 while (stack.Count > 0)
                 {
                     ClNative.clReleaseMemObject(stack.Pop());
+                    LiveBuffers--;
                     BytesHeld -= bucket * sizeof(float);
                     BytesPooled -= bucket * sizeof(float);
                 }
