@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the tests use: PoCL runs the OpenCL tests on the CPU; liblmdb0 is the LMDB (0.9, Caffe's format) the Data layer reads.
-packages=(pocl-opencl-icd ocl-icd-libopencl1 clinfo liblmdb0)
+packages=(pocl-opencl-icd ocl-icd-libopencl1 clinfo liblmdb0 openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -70,9 +70,9 @@ try
         }
     }
 }
-catch (DistributedException e)
+catch (DistributedException)
 {
-    Console.Error.WriteLine($"rank {rank}: {e.Message}");
+    // The communicator already printed the message: MPI_Abort may end this process before anything else is written.
     comm?.Abort(3);
     return 3;
 }
