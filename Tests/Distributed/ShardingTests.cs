@@ -32,12 +32,12 @@ public sealed class ShardingTests
     [Test]
     public void MemoryDataShardsTogetherServeTheGlobalBatch()
     {
-        // 3 replicas of batch 4 against one process of batch 12, over 20 samples so global batches wrap around.
-        MemoryDataLayer whole = MemoryData(12, 20, out Blob wholeData, out Blob wholeLabel);
+        // 3 replicas of batch 4 against one process of batch 12, over 24 samples so the stream wraps around.
+        MemoryDataLayer whole = MemoryData(12, 24, out Blob wholeData, out Blob wholeLabel);
         var shards = new (MemoryDataLayer Layer, Blob Data, Blob Label)[3];
         for (int r = 0; r < 3; r++)
         {
-            shards[r].Layer = MemoryData(4, 20, out shards[r].Data, out shards[r].Label);
+            shards[r].Layer = MemoryData(4, 24, out shards[r].Data, out shards[r].Label);
             shards[r].Layer.SetShard(r, 3);
         }
         for (int step = 0; step < 4; step++)
@@ -74,12 +74,13 @@ public sealed class ShardingTests
             layer { name: "b" type: "InnerProduct" bottom: "a" top: "b" inner_product_param { num_output: 8 } }
             layer { name: "c" type: "InnerProduct" bottom: "b" top: "c" inner_product_param { num_output: 4 } }
             """, "b.prototxt"), TestData.Registry);
-        // Parameters: a/0 (64), a/1 (8), b/0 (64), b/1 (8), c/0 (32), c/1 (4); capacity 80 floats.
+        // Parameters: a/0 (64), a/1 (8), b/0 (64), b/1 (8), c/0 (32), c/1 (4); capacity 80 floats, filled greedily
+        // in backward order. A bucket is ready after the lowest layer among its parameters.
         GradientBuckets buckets = GradientBuckets.Create(net, 80);
         string[][] names = buckets.Items.Select(b => b.Params.Select(p => net.LearnableParams[p].Name).ToArray()).ToArray();
-        Assert.That(names, Is.EqualTo(new[] { new[] { "c/1", "c/0" }, new[] { "b/1", "b/0" }, new[] { "a/1", "a/0" } }));
-        Assert.That(buckets.Items.Select(b => b.ReadyAfterLayer), Is.EqualTo(new[] { 3, 2, 1 }));
-        Assert.That(buckets.Items.Select(b => b.Buffer.Length), Is.EqualTo(new[] { 36, 72, 72 }));
+        Assert.That(names, Is.EqualTo(new[] { new[] { "c/1", "c/0", "b/1" }, new[] { "b/0", "a/1" }, new[] { "a/0" } }));
+        Assert.That(buckets.Items.Select(b => b.ReadyAfterLayer), Is.EqualTo(new[] { 2, 1, 1 }));
+        Assert.That(buckets.Items.Select(b => b.Buffer.Length), Is.EqualTo(new[] { 44, 72, 64 }));
     }
 
     [Test]
