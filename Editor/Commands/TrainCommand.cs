@@ -3,6 +3,7 @@ using Engine.Backends.Cpu;
 using System.Diagnostics;
 using System.Globalization;
 using Engine.Data;
+using Engine.Distributed;
 using Engine.Proto;
 using Engine.Solvers;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,12 @@ internal sealed class TrainCommand : ICliCommand
         if (resume is not null && weights is not null)
         {
             throw new CliError("give --snapshot or --weights, not both (a snapshot already holds the weights)");
+        }
+        // Under mpirun every rank trains a replica; rank 0 alone logs, tests and snapshots.
+        using DistributedSession? distributed = DistributedSession.StartIfLaunchedByMpirun();
+        if (distributed is { IsRoot: false })
+        {
+            stdout = TextWriter.Null;
         }
         bool terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
 
@@ -101,6 +108,7 @@ internal sealed class TrainCommand : ICliCommand
                 }
             }
             solver.CheckFinite = cl.Has("check-finite");
+            distributed?.Attach(solver);
             return Train(solver, resume, stdout, terminal);
         }
     }
