@@ -50,6 +50,21 @@ public sealed class DataParallelTrainingTests
     }
 
     [Test]
+    public void ASnapshotOfTwoRanksResumesInOneProcess()
+    {
+        // 320 samples: after 25 global batches of 64 the stream is back at sample 0, where a resumed MemoryData starts.
+        string prefix = Path.Combine(_dir, "snap");
+        float[] straight = Train(MpiRun.Single("train", "--batch", "64", "--iters", "50", "--samples", "320", "--out", Path.Combine(_dir, "straight.bin")), "straight.bin");
+        Train(MpiRun.Ranks(2, "train", "--batch", "32", "--iters", "25", "--samples", "320", "--snapshot-prefix", prefix, "--out", Path.Combine(_dir, "first.bin")), "first.bin");
+        string state = prefix + "_iter_25.solverstate";
+        Assert.That(File.Exists(state), Is.True, "rank 0 wrote no snapshot");
+        float[] resumed = Train(MpiRun.Single("train", "--batch", "64", "--iters", "50", "--samples", "320", "--resume", state, "--out", Path.Combine(_dir, "resumed.bin")), "resumed.bin");
+
+        // Weights and momentum history come from the 2-rank snapshot; the rest is the same global batches.
+        Assert.That(MaxAbsDifference(resumed, straight), Is.LessThan(1e-5f));
+    }
+
+    [Test]
     public void KillingOneRankStopsTheOtherWithinTheTimeout()
     {
         using MpiRun run = StartLongRun(timeoutSeconds: 5);

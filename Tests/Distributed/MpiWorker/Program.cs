@@ -61,7 +61,7 @@ try
     }
     else
     {
-        solver.Solve();
+        solver.Solve(options.Resume);
         if (rank == 0 && options.Output is string output)
         {
             using var file = File.Create(output);
@@ -91,6 +91,7 @@ static Solver Build(WorkerOptions o, Backend backend)
         """));
     string text = string.Create(CultureInfo.InvariantCulture, $$"""
         base_lr: 0.05 momentum: 0.9 weight_decay: 0.0005 lr_policy: "fixed" random_seed: 5 max_iter: {{o.Iterations}} display: 0
+        snapshot_prefix: "{{o.SnapshotPrefix ?? ""}}" snapshot_after_train: {{(o.SnapshotPrefix is null ? "false" : "true")}}
         net_param {
           name: "worker"
           layer { name: "data" type: "MemoryData" top: "data" top: "label"
@@ -139,6 +140,8 @@ internal sealed record WorkerOptions
     public int BucketFloats { get; init; } = MpiGradientReducer.DefaultBucketFloats;
     public string? Output { get; init; }
     public string? PidDirectory { get; init; }
+    public string? SnapshotPrefix { get; init; }
+    public string? Resume { get; init; }
 
     public static WorkerOptions Parse(string[] args)
     {
@@ -166,6 +169,8 @@ internal sealed record WorkerOptions
                 "--bucket-floats" => o with { BucketFloats = Int() },
                 "--out" => o with { Output = v },
                 "--pid-dir" => o with { PidDirectory = v },
+                "--snapshot-prefix" => o with { SnapshotPrefix = v },
+                "--resume" => o with { Resume = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
