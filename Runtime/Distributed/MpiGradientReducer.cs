@@ -230,11 +230,11 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         {
             if (_requests[b] != 0)
             {
-                _comm.Wait(ref _requests[b], _started[b], $"the gradient allreduce of iteration {iteration} (bucket {b + 1} of {buckets.Length})");
+                _comm.Wait(ref _requests[b], _started[b], "the gradient allreduce", iteration, b + 1, buckets.Length);
             }
             GradientBuckets.Unpack(buckets[b], parameters, scale);
         }
-        _comm.Wait(ref lossRequest, lossStart, $"the loss allreduce of iteration {iteration}");
+        _comm.Wait(ref lossRequest, lossStart, "the loss allreduce", iteration);
         _nextBucket = 0;
         long waited = Stopwatch.GetTimestamp() - t0;
         _waitTicks += waited;

@@ -113,10 +113,12 @@ public sealed unsafe class MpiCommunicator : IDisposable
 
     /// <summary>
     /// Waits for <paramref name="request"/> until <see cref="Timeout"/> has passed since <paramref name="startedAt"/>
-    /// (a <see cref="Stopwatch"/> timestamp); <paramref name="what"/> names the collective in the timeout message.
+    /// (a <see cref="Stopwatch"/> timestamp); <paramref name="what"/> names the collective in the timeout message,
+    /// with " of iteration N (bucket b of n)" appended when <paramref name="iteration"/> is not negative (formatted only
+    /// on failure, so waiting allocates nothing).
     /// </summary>
     /// <exception cref="DistributedException">The deadline passed: a peer probably died or hangs.</exception>
-    internal void Wait(ref nint request, long startedAt, string what)
+    internal void Wait(ref nint request, long startedAt, string what, int iteration = -1, int bucket = 0, int buckets = 0)
     {
         long deadline = startedAt + (long)(Timeout.TotalSeconds * Stopwatch.Frequency);
         int spins = 0;
@@ -124,6 +126,10 @@ public sealed unsafe class MpiCommunicator : IDisposable
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
+                if (iteration >= 0)
+                {
+                    what += buckets > 0 ? $" of iteration {iteration} (bucket {bucket} of {buckets})" : $" of iteration {iteration}";
+                }
                 Fail($"rank {Rank} of {Size}: {what} did not complete within {Timeout.TotalSeconds:0.#} s; another rank probably died or hangs. Stopping the job.");
             }
             // Spin briefly (the peer is usually microseconds away), then give the core to the peer on a shared machine.
