@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages the tests use: PoCL runs the OpenCL tests on the CPU; liblmdb0 is the LMDB (0.9, Caffe's format) the Data layer reads.
-# chromium is the headless browser the web editor's UI tests drive through Playwright (no browser download).
-packages=(pocl-opencl-icd ocl-icd-libopencl1 clinfo liblmdb0 chromium)
+# openmpi-bin runs the data-parallel tests under mpirun; chromium is the headless browser the web editor's UI tests drive through Playwright (no browser download).
+packages=(pocl-opencl-icd ocl-icd-libopencl1 clinfo liblmdb0 chromium openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

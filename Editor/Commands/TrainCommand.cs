@@ -3,6 +3,7 @@ using Engine.Backends.Cpu;
 using System.Diagnostics;
 using System.Globalization;
 using Engine.Data;
+using Engine.Distributed;
 using Engine.Proto;
 using Engine.Solvers;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,6 +59,12 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
         {
             throw new CliError("give --snapshot or --weights, not both (a snapshot already holds the weights)");
         }
+        // Under mpirun every rank trains a replica; rank 0 alone logs, tests and snapshots.
+        using DistributedSession? distributed = DistributedSession.StartIfLaunchedByMpirun();
+        if (distributed is { IsRoot: false })
+        {
+            stdout = TextWriter.Null;
+        }
         bool terminal = Terminal.IsRich(stdout);
         IAnsiConsole? live = terminal ? Terminal.For(stdout, true) : null;
 
@@ -112,6 +119,7 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
                 }
             }
             solver.CheckFinite = cl.Has("check-finite");
+            distributed?.Attach(solver);
             return Train(solver, resume, stdout, live);
         }
     }

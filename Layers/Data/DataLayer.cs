@@ -11,7 +11,7 @@ namespace Engine.Layers;
 /// number; TEST reads in file order. A batch depends only on its start position, so the layer can seek (resume).
 /// </summary>
 [Layer("Data", Summary = "Labelled samples from IDX (MNIST/Fashion-MNIST), .npy files or LMDB Datum databases, prefetched and shuffled per epoch.")]
-public sealed class DataLayer : Layer, ISeekableData
+public sealed class DataLayer : Layer, ISeekableData, IShardedData
 {
     private DataSet? _set;
     private DataTransformer? _transformer;
@@ -22,6 +22,9 @@ public sealed class DataLayer : Layer, ISeekableData
     private ulong _seed;
     private int _batchSize;
     private bool _shuffle;
+    private int _shardRank;
+    private int _shardCount = 1;
+    private long _fillBase;
 
     /// <summary>Creates the layer.</summary>
     public DataLayer(LayerParameter param)
@@ -65,6 +68,17 @@ public sealed class DataLayer : Layer, ISeekableData
     }
 
     /// <inheritdoc />
+    public void SetShard(int rank, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        _prefetcher?.Stop();
+        _shardRank = rank;
+        _shardCount = count;
+    }
+
+    /// <inheritdoc />
     public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         DataParameter p = Param.DataParam ?? throw Error("needs data_param { source: ... batch_size: ... }.");
@@ -105,7 +119,9 @@ public sealed class DataLayer : Layer, ISeekableData
         BatchPrefetcher prefetcher = _prefetcher!;
         if (!prefetcher.Running)
         {
-            prefetcher.Start(Position);
+            // The prefetcher counts this replica's samples from 0; Fill maps them into the global stream.
+            _fillBase = Position;
+            prefetcher.Start(0);
         }
         BatchPrefetcher.Batch batch;
         try
@@ -122,12 +138,16 @@ public sealed class DataLayer : Layer, ISeekableData
             batch.Labels.CopyTo(top[1].MutableData);
         }
         prefetcher.Release(batch);
-        Position += _batchSize;
+        Position += (long)_batchSize * _shardCount;
     }
 
-    /// <summary>Runs on the prefetch thread: sample k of the stream is item perm_epoch[k mod N] of epoch k div N.</summary>
-    private void Fill(long position, BatchPrefetcher.Batch batch)
+    /// <summary>
+    /// Runs on the prefetch thread: sample k of the stream is item perm_epoch[k mod N] of epoch k div N. The replica's
+    /// b-th batch is the slice [rank·B, (rank+1)·B) of the global batch that starts at base + b·count·B.
+    /// </summary>
+    private void Fill(long localPosition, BatchPrefetcher.Batch batch)
     {
+        long position = _fillBase + localPosition / _batchSize * _batchSize * _shardCount + (long)_shardRank * _batchSize;
         DataSet set = _set!;
         DataTransformer transformer = _transformer!;
         int size = transformer.OutSize;

@@ -1,3 +1,4 @@
+using Engine.Data;
 using Engine.Proto;
 using PureHDF;
 using PureHDF.VOL.Native;
@@ -13,7 +14,7 @@ namespace Engine.Layers;
 /// double datasets are read; one file is held in memory at a time.
 /// </summary>
 [Layer("HDF5Data", Summary = "Rows of HDF5 datasets named by the tops, from a list of .h5 files; wraps across files.")]
-public sealed class HDF5DataLayer : Layer
+public sealed class HDF5DataLayer : Layer, IShardedData
 {
     private readonly List<string> _files = [];
     private int[] _fileOrder = [];
@@ -26,6 +27,8 @@ public sealed class HDF5DataLayer : Layer
     private int _loadedFile = -1;
     private int _row;
     private int _batchSize;
+    private int _shardRank;
+    private int _shardCount = 1;
     private bool _shuffle;
     private string[] _names = [];
 
@@ -181,19 +184,36 @@ public sealed class HDF5DataLayer : Layer
     }
 
     /// <inheritdoc />
+    public void SetShard(int rank, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        _shardRank = rank;
+        _shardCount = count;
+    }
+
+    /// <inheritdoc />
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        for (int k = 0; k < _batchSize; k++)
+        // As a replica, walk the whole global batch (files and rows advance alike on every replica) but copy only
+        // this replica's slice of it.
+        int first = _shardRank * _batchSize;
+        for (int g = 0; g < _batchSize * _shardCount; g++)
         {
             if (_row == _rows)
             {
                 NextFile();
             }
-            int row = _rowOrder[_row];
-            for (int i = 0; i < top.Count; i++)
+            int k = g - first;
+            if (k >= 0 && k < _batchSize)
             {
-                int size = _rowSizes[i];
-                _current[i].AsSpan(row * size, size).CopyTo(top[i].MutableData.Slice(k * size, size));
+                int row = _rowOrder[_row];
+                for (int i = 0; i < top.Count; i++)
+                {
+                    int size = _rowSizes[i];
+                    _current[i].AsSpan(row * size, size).CopyTo(top[i].MutableData.Slice(k * size, size));
+                }
             }
             _row++;
         }

@@ -14,7 +14,7 @@ namespace Engine.Layers;
 /// of the first one. The list wraps around; with shuffle it is reshuffled (by the layer's generator) every pass.
 /// </summary>
 [Layer("ImageData", Summary = "Images (PNG/JPEG/...) listed with labels in a text file; BGR C×H×W, optional resize, gray, shuffle.")]
-public sealed class ImageDataLayer : Layer
+public sealed class ImageDataLayer : Layer, IShardedData
 {
     private readonly List<(string Path, float Label, int Line)> _lines = [];
     private DataTransformer? _transformer;
@@ -22,6 +22,8 @@ public sealed class ImageDataLayer : Layer
     private float[] _raw = [];
     private readonly EngineRandom _sampleRandom = new(0);
     private int _batchSize;
+    private int _shardRank;
+    private int _shardCount = 1;
     private int _channels;
     private int _height;
     private int _width;
@@ -137,20 +139,37 @@ public sealed class ImageDataLayer : Layer
     }
 
     /// <inheritdoc />
+    public void SetShard(int rank, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        _shardRank = rank;
+        _shardCount = count;
+    }
+
+    /// <inheritdoc />
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         DataTransformer transformer = _transformer!;
         int size = transformer.OutSize;
         Span<float> data = top[0].MutableData;
         Span<float> labels = top.Count > 1 ? top[1].MutableData : default;
-        for (int k = 0; k < _batchSize; k++)
+        // As a replica, walk the whole global batch (so every replica's list order stays the same) but decode only
+        // this replica's slice of it.
+        int first = _shardRank * _batchSize;
+        for (int g = 0; g < _batchSize * _shardCount; g++)
         {
-            var entry = _lines[_position];
-            LoadImage(entry);
-            transformer.Transform(_sample!, 0, data.Slice(k * size, size), transformer.UsesRandom ? Random : _sampleRandom);
-            if (top.Count > 1)
+            int k = g - first;
+            if (k >= 0 && k < _batchSize)
             {
-                labels[k] = entry.Label;
+                var entry = _lines[_position];
+                LoadImage(entry);
+                transformer.Transform(_sample!, 0, data.Slice(k * size, size), transformer.UsesRandom ? Random : _sampleRandom);
+                if (top.Count > 1)
+                {
+                    labels[k] = entry.Label;
+                }
             }
             _position++;
             if (_position == _lines.Count)

@@ -1,18 +1,22 @@
+using Engine.Data;
 using Engine.Proto;
 
 namespace Engine.Layers;
 
 /// <summary>
 /// Serves batches from arrays handed in by code through <see cref="Reset"/>: top 0 is (batch_size, channels, height,
-/// width), optional top 1 the labels (batch_size). Batches come in order and wrap around at the end.
+/// width), optional top 1 the labels (batch_size). Batches come in order and wrap around at the end. As one replica of
+/// data-parallel training it serves its shard of each global batch (<see cref="SetShard"/>).
 /// </summary>
 [Layer("MemoryData", Summary = "Batches from in-memory arrays set by code (Reset); wraps around.")]
-public sealed class MemoryDataLayer : Layer
+public sealed class MemoryDataLayer : Layer, IShardedData
 {
     private float[] _data = [];
     private float[] _labels = [];
     private int _count;
     private int _position;
+    private int _shardRank;
+    private int _shardCount = 1;
 
     /// <summary>Creates the layer.</summary>
     public MemoryDataLayer(LayerParameter param)
@@ -35,11 +39,21 @@ public sealed class MemoryDataLayer : Layer
     /// <summary>Values per sample (channels·height·width).</summary>
     public int SampleSize { get; private set; }
 
-    /// <summary>Index of the first sample of the next batch.</summary>
+    /// <summary>Index of the first sample of the next (global) batch.</summary>
     public int Position => _position;
 
     /// <summary>Number of samples currently held.</summary>
     public int SampleCount => _count;
+
+    /// <inheritdoc />
+    public void SetShard(int rank, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        _shardRank = rank;
+        _shardCount = count;
+    }
 
     /// <inheritdoc />
     public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -115,11 +129,27 @@ public sealed class MemoryDataLayer : Layer
         {
             throw Error("has no data: call Reset(data, labels, count) before running forward.");
         }
-        _data.AsSpan(_position * SampleSize, BatchSize * SampleSize).CopyTo(top[0].MutableData);
-        if (top.Count > 1)
+        if (_shardCount == 1)
         {
-            _labels.AsSpan(_position, BatchSize).CopyTo(top[1].MutableData);
+            _data.AsSpan(_position * SampleSize, BatchSize * SampleSize).CopyTo(top[0].MutableData);
+            if (top.Count > 1)
+            {
+                _labels.AsSpan(_position, BatchSize).CopyTo(top[1].MutableData);
+            }
+            _position = (_position + BatchSize) % _count;
+            return;
         }
-        _position = (_position + BatchSize) % _count;
+        // A replica's slice of the global batch may wrap around the end of the samples, so copy sample by sample.
+        Span<float> data = top[0].MutableData;
+        for (int k = 0; k < BatchSize; k++)
+        {
+            int sample = (int)(((long)_position + (long)_shardRank * BatchSize + k) % _count);
+            _data.AsSpan(sample * SampleSize, SampleSize).CopyTo(data.Slice(k * SampleSize, SampleSize));
+            if (top.Count > 1)
+            {
+                top[1].MutableData[k] = _labels[sample];
+            }
+        }
+        _position = (int)(((long)_position + (long)BatchSize * _shardCount) % _count);
     }
 }

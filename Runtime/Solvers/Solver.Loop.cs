@@ -61,19 +61,15 @@ public abstract partial class Solver
         _recentNext = 0;
         _recentSum = 0;
         StoppedEarly = false;
+        SynchronizeReplicas();
         while (Iter < stop)
         {
             Net.ClearParamDiffs();
-            if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization) && _testNets.Count > 0)
+            if (IsRoot && Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization) && _testNets.Count > 0)
             {
                 TestAll();
             }
-            float loss = 0f;
-            for (int i = 0; i < Param.IterSize; i++)
-            {
-                loss += Net.ForwardBackward();
-            }
-            loss /= Param.IterSize;
+            float loss = ForwardBackwardPasses();
             if (CheckFinite && NetDiagnostics.FirstNonFinite(Net) is string culprit)
             {
                 throw new SolverException($"Iteration {Iter}: {culprit}. Training stopped before the update; the weights are unchanged.");
@@ -106,7 +102,7 @@ public abstract partial class Solver
             _iterationArgs.LearningRate = LearningRate;
             Iter++;
             IterationCompleted?.Invoke(this, _iterationArgs);
-            if (Param.Snapshot > 0 && Iter % Param.Snapshot == 0)
+            if (IsRoot && Param.Snapshot > 0 && Iter % Param.Snapshot == 0)
             {
                 Snapshot();
             }
@@ -128,14 +124,18 @@ public abstract partial class Solver
         ObjectDisposedException.ThrowIf(_disposed, this);
         Logger.LogInformation("Solving {Name}", Net.Name);
         Logger.LogInformation("Learning Rate Policy: {Policy}", Param.LrPolicy);
-        if (resumeFile is not null)
+        if (resumeFile is not null && IsRoot)
         {
+            // Only the root reads the snapshot; the others take its state in SynchronizeReplicas, so the number of
+            // replicas may differ from the run that wrote it.
             Logger.LogInformation("Restoring previous solver status from {File}", resumeFile);
             Restore(resumeFile);
         }
+        _reducerSynchronized = false;
+        SynchronizeReplicas();
         Step(Param.MaxIter - Iter, cancellation);
         bool snapshottedNow = Param.Snapshot > 0 && Iter % Param.Snapshot == 0 && Iter > 0;
-        if ((Param.SnapshotAfterTrain || StoppedEarly) && !snapshottedNow)
+        if ((Param.SnapshotAfterTrain || StoppedEarly) && !snapshottedNow && IsRoot)
         {
             if (Param.SnapshotPrefix.Length == 0)
             {
@@ -156,7 +156,7 @@ public abstract partial class Solver
             float loss = Net.Forward();
             Logger.LogInformation("Iteration {Iter}, loss = {Loss}", Iter, Fmt(loss));
         }
-        if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && _testNets.Count > 0)
+        if (IsRoot && Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && _testNets.Count > 0)
         {
             TestAll();
         }

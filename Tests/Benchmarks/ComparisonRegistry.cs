@@ -10,6 +10,7 @@ internal static class ComparisonRegistry
         new LenetComparison(),
         new MlpComparison(),
         new LatencyComparison(),
+        new MpiComparison(),
     ];
 
     public static IComparison? Find(string name) =>
