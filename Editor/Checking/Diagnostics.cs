@@ -47,13 +47,22 @@ internal static partial class Diagnostics
     /// <summary>Position of <c>name: "<paramref name="layer"/>"</c> inside a block (not the net's own name).</summary>
     public static (int Line, int Column)? FindLayer(string text, string layer)
     {
-        var pattern = new Regex($@"\bname\s*:\s*[""']{Regex.Escape(layer)}[""']");
-        foreach (Match m in pattern.Matches(text))
+        // One fixed pattern and an ordinal comparison: a regex built from the name would cost time growing with the
+        // square of the name's length (a fuzzed 130 KB name took seconds to compile). The depth scan resumes where
+        // the previous match left it, so many name fields cost one pass over the text.
+        var scan = new DepthScan();
+        foreach (Match m in NameField().Matches(text))
         {
+            int start = m.Index + m.Length;
+            int end = start + layer.Length;
+            if (end >= text.Length || text[end] is not ('"' or '\'') || string.CompareOrdinal(text, start, layer, 0, layer.Length) != 0)
+            {
+                continue;
+            }
             int lineStart = m.Index == 0 ? 0 : text.LastIndexOf('\n', m.Index - 1) + 1;
             int line = 1 + text.AsSpan(0, m.Index).Count('\n');
             int column = m.Index - lineStart + 1;
-            if (Depth(text, m.Index) > 0)
+            if (scan.AdvanceTo(text, m.Index) > 0)
             {
                 return (line, column);
             }
@@ -61,49 +70,58 @@ internal static partial class Diagnostics
         return null;
     }
 
-    private static int Depth(string text, int end)
+    /// <summary>Brace depth at increasing positions of one text.</summary>
+    private sealed class DepthScan
     {
-        // Braces inside strings and comments are rare in layer definitions; a rough count is enough for a position.
-        int depth = 0;
-        bool inComment = false;
-        char quote = '\0';
-        for (int i = 0; i < end; i++)
+        private int _position;
+        private int _depth;
+        private bool _inComment;
+        private char _quote;
+
+        public int AdvanceTo(string text, int end)
         {
-            char c = text[i];
-            if (inComment)
+            // Braces inside strings and comments are rare in layer definitions; a rough count is enough for a position.
+            for (; _position < end; _position++)
             {
-                inComment = c != '\n';
-            }
-            else if (quote != '\0')
-            {
-                if (c == '\\')
+                char c = text[_position];
+                if (_inComment)
                 {
-                    i++;
+                    _inComment = c != '\n';
                 }
-                else if (c == quote || c == '\n')
+                else if (_quote != '\0')
                 {
-                    quote = '\0';
+                    if (c == '\\')
+                    {
+                        _position++;
+                    }
+                    else if (c == _quote || c == '\n')
+                    {
+                        _quote = '\0';
+                    }
+                }
+                else if (c == '#')
+                {
+                    _inComment = true;
+                }
+                else if (c is '"' or '\'')
+                {
+                    _quote = c;
+                }
+                else if (c is '{' or '<')
+                {
+                    _depth++;
+                }
+                else if (c is '}' or '>')
+                {
+                    _depth--;
                 }
             }
-            else if (c == '#')
-            {
-                inComment = true;
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c is '{' or '<')
-            {
-                depth++;
-            }
-            else if (c is '}' or '>')
-            {
-                depth--;
-            }
+            return _depth;
         }
-        return depth;
     }
+
+    [GeneratedRegex(@"\bname\s*:\s*[""']")]
+    private static partial Regex NameField();
 
     [GeneratedRegex("^Layer '([^']+)'")]
     private static partial Regex LayerInMessage();
