@@ -93,7 +93,7 @@ internal static class FuzzTargets
         switch (target)
         {
             case "prototxt":
-                return Directory.GetFiles(directory, "*.prototxt").Where(f => !f.Contains("solver")).Select(File.ReadAllBytes).ToList();
+                return Directory.GetFiles(directory, "*.prototxt").Where(f => !Path.GetFileName(f).Contains("solver", StringComparison.Ordinal)).Select(File.ReadAllBytes).ToList();
             case "solver":
                 return Directory.GetFiles(directory, "*solver*.prototxt").Select(File.ReadAllBytes)
                     .Append(Encoding.UTF8.GetBytes("net: \"x.prototxt\"\ntest_iter: 100\ntest_interval: 500\nbase_lr: 0.01\nmomentum: 0.9\nlr_policy: \"step\"\ngamma: 0.1\nstepsize: 100\nsolver_type: NESTEROV\nmax_iter: 1000\n"))
