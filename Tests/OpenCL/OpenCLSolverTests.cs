@@ -117,6 +117,41 @@ public class OpenCLSolverTests : OpenCLTestBase
         }
     }
 
+    [Test]
+    public void RuleWithoutDeviceCode_FallsBackToItsHostUpdate_AndStillMatches()
+    {
+        const string extra = "base_lr: 0.1 weight_decay: 0.001";
+        using Solver reference = Create(Cl, "SGD", extra);
+        reference.Step(Steps);
+        SolverParameter param = NetDefinitions.ParseSolver($"{SolverText} type: \"SGD\" {extra}", "opencl-solver.prototxt");
+        using Solver hostOnly = new HostOnlySgd(param, new SolverContext(TestData.Registry) { Backend = Cl });
+        FillInputs(hostOnly);
+        hostOnly.Step(Steps);
+        float[][] expected = WeightsOf(reference);
+        float[][] actual = WeightsOf(hostOnly);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            AssertClose(expected[i], actual[i], 1e-4, $"param {i}");
+        }
+    }
+
+    /// <summary>Plain SGD (no momentum) with only the host rule, as a third-party solver would have.</summary>
+    private sealed class HostOnlySgd(SolverParameter param, SolverContext context) : Solver(param, context)
+    {
+        public override string Type => "HostOnlySGD";
+
+        protected override void ComputeUpdateValue(int paramId, float rate)
+        {
+            Blob p = Net.LearnableParams[paramId];
+            float lr = LocalRate(paramId, rate);
+            Span<float> g = p.MutableDiff;
+            for (int i = 0; i < g.Length; i++)
+            {
+                g[i] *= lr;
+            }
+        }
+    }
+
     private static void AssertDiffers(float[] a, float[] b, string what)
     {
         double maxDiff = 0;
@@ -133,6 +168,12 @@ public class OpenCLSolverTests : OpenCLTestBase
     {
         SolverParameter param = NetDefinitions.ParseSolver($"{SolverText} type: \"{type}\" {extra}", "opencl-solver.prototxt");
         Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = backend });
+        FillInputs(solver);
+        return solver;
+    }
+
+    private static void FillInputs(Solver solver)
+    {
         var rng = new EngineRandom(11);
         Span<float> x = solver.Net.GetBlob("data").MutableData;
         Span<float> y = solver.Net.GetBlob("label").MutableData;
@@ -144,7 +185,6 @@ public class OpenCLSolverTests : OpenCLTestBase
             }
             y[n] = x[n * 6] > 0.3f ? 2 : x[n * 6 + 1] > 0 ? 1 : 0;
         }
-        return solver;
     }
 
     private static float[][] WeightsOf(Solver solver) => [.. solver.Net.LearnableParams.Select(p => p.Data.ToArray())];
