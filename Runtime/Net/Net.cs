@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Formats;
 using Engine.Proto;
 
@@ -222,13 +223,29 @@ public sealed partial class Net : IDisposable
     {
         foreach (Blob p in _learnableParams)
         {
-            p.MutableDiff.Clear();
+            if (Backend.IsDevice && p.DiffMemory.HasDevice)
+            {
+                // A device fill: clearing through the host view would first copy the old gradient back.
+                p.DiffMemory.MutableDeviceData.Clear(p.Count);
+            }
+            else
+            {
+                p.MutableDiff.Clear();
+            }
         }
     }
 
-    /// <summary>data −= diff for every learnable parameter (the solver puts the update step in diff).</summary>
+    /// <summary>data −= diff for every learnable parameter (the solver puts the update step in diff); on the device for an OpenCL net.</summary>
     public void Update()
     {
+        if (Backend is OpenCLBackend cl)
+        {
+            foreach (Blob p in _learnableParams)
+            {
+                cl.DeviceMath.Sub(p.Count, p.DeviceData(), 0, p.DeviceDiff(), 0, p.MutableDeviceData(), 0);
+            }
+            return;
+        }
         foreach (Blob p in _learnableParams)
         {
             p.Update();

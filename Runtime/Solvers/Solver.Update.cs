@@ -37,6 +37,11 @@ public abstract partial class Solver
         {
             Logger.LogInformation("Iteration {Iter}, lr = {Rate}", Iter, Fmt(rate));
         }
+        if (DeviceKernels is { } device)
+        {
+            ApplyUpdateOnDevice(rate, device);
+            return;
+        }
         ClipGradients();
         IReadOnlyList<Blob> parameters = Net.LearnableParams;
         for (int i = 0; i < parameters.Count; i++)

@@ -183,6 +183,7 @@ public abstract partial class Solver : IDisposable
         {
             h.Dispose();
         }
+        _device?.Dispose();
         DisposeCore();
         GC.SuppressFinalize(this);
     }

@@ -67,13 +67,16 @@ internal static class BenchmarkNets
     public static NetParameter Parse(string text, string name) => NetDefinitions.ParseNet(text, name + ".prototxt");
 
     /// <summary>An SGD solver (Caffe's LeNet settings: lr 0.01, momentum 0.9, weight decay 5e-4) over <paramref name="netText"/> on <paramref name="pool"/>.</summary>
-    public static Solver SgdSolver(string netText, WorkerPool pool)
+    public static Solver SgdSolver(string netText, WorkerPool pool) => SgdSolver(netText, new CpuBackend(pool));
+
+    /// <summary>The same SGD solver with its nets on <paramref name="backend"/> (an OpenCL device runs the update there too).</summary>
+    public static Solver SgdSolver(string netText, Backend backend)
     {
         SolverParameter param = NetDefinitions.ParseSolver(
             "base_lr: 0.01 momentum: 0.9 weight_decay: 0.0005 lr_policy: \"fixed\" max_iter: 1000000 random_seed: 1 type: \"SGD\"",
             "bench_solver.prototxt");
         param.NetParam = Parse(netText, "bench_net");
-        return SolverRegistry.CreateDefault().Create(param, new SolverContext(Registry) { Backend = new CpuBackend(pool) });
+        return SolverRegistry.CreateDefault().Create(param, new SolverContext(Registry) { Backend = backend });
     }
 
     /// <summary>Fills every Input blob of <paramref name="net"/> with uniform data in [0, 1), and "label" with classes in [0, classes).</summary>

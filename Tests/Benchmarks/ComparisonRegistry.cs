@@ -8,6 +8,7 @@ internal static class ComparisonRegistry
         new GemmComparison(),
         new OpenCLGemmComparison(),
         new LenetComparison(),
+        new OpenCLLenetTrainingComparison(),
         new MlpComparison(),
         new LatencyComparison(),
         new MpiComparison(),

@@ -15,7 +15,7 @@ internal static class FuzzCorpus
         switch (target)
         {
             case "prototxt":
-                return Directory.GetFiles(directory, "*.prototxt").Where(f => !f.Contains("solver")).Order().Select(File.ReadAllBytes).ToList();
+                return Directory.GetFiles(directory, "*.prototxt").Where(f => !Path.GetFileName(f).Contains("solver", StringComparison.Ordinal)).Order().Select(File.ReadAllBytes).ToList();
             case "solver":
                 return Directory.GetFiles(directory, "*solver*.prototxt").Order().Select(File.ReadAllBytes).Append(SolverText).ToList();
             case "check":

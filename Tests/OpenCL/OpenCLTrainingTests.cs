@@ -1,5 +1,7 @@
 using Engine.Backends.OpenCL;
+using Engine.Formats;
 using Engine.Proto;
+using Engine.Solvers;
 using Engine.Tests.Support;
 using NUnit.Framework;
 
@@ -64,6 +66,38 @@ public class OpenCLTrainingTests : OpenCLTestBase
     }
 
     [Test]
+    public void SolverStep_MovesNoBlobParamOrHistoryDataToTheHostExceptTheLoss(
+        [Values("mlp", "convnet")] string model,
+        [Values("SGD", "Nesterov", "AdaGrad", "RMSProp", "AdaDelta", "Adam", "AdamW")] string type)
+    {
+        string momentum = type is "AdaGrad" or "RMSProp" ? "" : "momentum: 0.9";
+        // clip_gradients far above the norm: the global norm is still reduced on the device every step, nothing is scaled.
+        SolverParameter param = NetDefinitions.ParseSolver(
+            $"type: \"{type}\" base_lr: 0.01 {momentum} lr_policy: \"fixed\" weight_decay: 0.001 clip_gradients: 1000 max_iter: 100 display: 0 random_seed: 3",
+            "transfer-solver.prototxt");
+        param.NetParam = model == "mlp" ? Mlp() : ConvNet();
+        using Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = Cl });
+        Engine.Net net = solver.Net;
+        new Batches(5).Fill(net.GetBlob("data"), net.GetBlob("label"));
+        solver.Step(1); // the first step creates the device buffers and pushes the initial weights
+        Dictionary<SyncedMemoryKey, long> before = Snapshot(net, solver.History);
+        long createdBefore = Cl.Pool.BuffersCreated;
+
+        const int steps = 3;
+        solver.Step(steps);
+
+        Blob loss = net.GetBlob("loss");
+        foreach ((SyncedMemoryKey key, long count) in Snapshot(net, solver.History))
+        {
+            long moved = count - before[key];
+            long allowed = key.Blob == loss && !key.Diff ? steps : 0;
+            Assert.That(moved, Is.EqualTo(allowed), $"{key.Blob.Name} {(key.Diff ? "diff" : "data")}: transfers to host");
+        }
+        Assert.That(Cl.Pool.BuffersCreated, Is.EqualTo(createdBefore), "steady-state steps must not create device buffers");
+        Assert.That(solver.Iter, Is.EqualTo(1 + steps));
+    }
+
+    [Test]
     public void FiftyIterations_TrackTheCpuLosses()
     {
         using var cpuNet = new Engine.Net(Mlp(), TestData.Registry, new NetOptions { Phase = Phase.Train, Seed = 3 });
@@ -118,10 +152,10 @@ public class OpenCLTrainingTests : OpenCLTestBase
 
     private readonly record struct SyncedMemoryKey(Blob Blob, bool Diff);
 
-    private static Dictionary<SyncedMemoryKey, long> Snapshot(Engine.Net net)
+    private static Dictionary<SyncedMemoryKey, long> Snapshot(Engine.Net net, IEnumerable<Blob>? history = null)
     {
         var counts = new Dictionary<SyncedMemoryKey, long>();
-        foreach (Blob b in net.Blobs.Concat(net.LearnableParams).Distinct())
+        foreach (Blob b in net.Blobs.Concat(net.LearnableParams).Concat(history ?? []).Distinct())
         {
             counts[new SyncedMemoryKey(b, false)] = b.DataMemory.TransfersToHost;
             counts[new SyncedMemoryKey(b, true)] = b.DiffMemory.TransfersToHost;

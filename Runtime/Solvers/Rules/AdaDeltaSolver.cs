@@ -39,4 +39,8 @@ public sealed class AdaDeltaSolver : Solver
             g[i] = lr * u;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.AdaDelta(Net.LearnableParams[paramId], HistoryOf(paramId, 0), HistoryOf(paramId, 1), LocalRate(paramId, rate), Param.Momentum, Param.Delta);
 }

@@ -34,4 +34,8 @@ public sealed class AdaGradSolver : Solver
             g[i] = lr * (gi / (MathF.Sqrt(h[i]) + delta));
         }
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.AdaGrad(Net.LearnableParams[paramId], HistoryOf(paramId), LocalRate(paramId, rate), Param.Delta);
 }

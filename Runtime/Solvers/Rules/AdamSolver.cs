@@ -30,9 +30,7 @@ public class AdamSolver : Solver
         Span<float> g = p.MutableDiff;
         float b1 = Param.Momentum;
         float b2 = Param.Momentum2;
-        int t = Iter + 1;
-        float correction = (float)(Math.Sqrt(1.0 - Math.Pow(b2, t)) / (1.0 - Math.Pow(b1, t)));
-        float step = LocalRate(paramId, rate) * correction;
+        float step = StepSize(paramId, rate);
         float delta = Param.Delta;
         for (int i = 0; i < g.Length; i++)
         {
@@ -48,4 +46,20 @@ public class AdamSolver : Solver
     protected virtual void AfterAdamStep(int paramId, float rate)
     {
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.Adam(Net.LearnableParams[paramId], HistoryOf(paramId, 0), HistoryOf(paramId, 1), StepSize(paramId, rate),
+            Param.Momentum, Param.Momentum2, Param.Delta, DecoupledDecay(paramId, rate));
+
+    /// <summary>The local rate times the bias correction √(1−β2^t)/(1−β1^t), t = iter + 1.</summary>
+    private float StepSize(int paramId, float rate)
+    {
+        int t = Iter + 1;
+        float correction = (float)(Math.Sqrt(1.0 - Math.Pow(Param.Momentum2, t)) / (1.0 - Math.Pow(Param.Momentum, t)));
+        return LocalRate(paramId, rate) * correction;
+    }
+
+    /// <summary>The factor of w the device kernel adds to the step after Adam's rule (AdamW's decoupled decay; 0 here).</summary>
+    protected virtual float DecoupledDecay(int paramId, float rate) => 0f;
 }

@@ -43,4 +43,20 @@ public sealed class AdamWSolver : AdamSolver
             AddScaled(decay, p.Data, p.MutableDiff);
         }
     }
+
+    /// <inheritdoc />
+    protected override void RegularizeOnDevice(int paramId, SolverDeviceKernels device)
+    {
+        if (Param.RegularizationType == "L1")
+        {
+            base.RegularizeOnDevice(paramId, device);
+            return;
+        }
+        ArgumentNullException.ThrowIfNull(device);
+        device.Regularize(Net.LearnableParams[paramId], 0f, 0f, Param.L1WeightDecay * Net.ParamDecayMults[paramId]);
+    }
+
+    /// <inheritdoc />
+    protected override float DecoupledDecay(int paramId, float rate)
+        => Param.RegularizationType == "L1" ? 0f : LocalRate(paramId, rate) * Param.WeightDecay * Net.ParamDecayMults[paramId];
 }

@@ -30,4 +30,8 @@ public sealed class NesterovSolver : Solver
             g[i] = (1f + mu) * next - mu * previous;
         }
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.Nesterov(Net.LearnableParams[paramId], HistoryOf(paramId), LocalRate(paramId, rate), Param.Momentum);
 }

@@ -39,4 +39,8 @@ public sealed class RmsPropSolver : Solver
             g[i] = lr * (gi / (MathF.Sqrt(h[i]) + delta));
         }
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.RmsProp(Net.LearnableParams[paramId], HistoryOf(paramId), LocalRate(paramId, rate), Param.RmsDecay, Param.Delta);
 }

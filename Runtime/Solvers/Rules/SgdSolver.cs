@@ -22,4 +22,8 @@ public class SgdSolver : Solver
         Axpby(LocalRate(paramId, rate), p.Diff, Param.Momentum, h);
         h.CopyTo(p.MutableDiff);
     }
+
+    /// <inheritdoc />
+    protected override void ComputeUpdateValueOnDevice(int paramId, float rate, SolverDeviceKernels device)
+        => device.Sgd(Net.LearnableParams[paramId], HistoryOf(paramId), LocalRate(paramId, rate), Param.Momentum);
 }
