@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Engine.Data;
 using Engine.Distributed.Mpi;
@@ -28,8 +29,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private readonly float[] _loss = GC.AllocateArray<float>(1, pinned: true);
     private GradientBuckets? _buckets;
     private Net? _net;
-    private nint[] _requests = [];
-    private long[] _started = [];
+    private MpiProgressThread? _progress;
+    private long _stepBase;
     private int _nextBucket;
     private long _commTicks;
     private long _waitTicks;
@@ -147,9 +148,24 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         _net = net;
         _buckets = GradientBuckets.Create(net, _bucketFloats);
-        _requests = new nint[_buckets.Items.Length];
-        _started = new long[_buckets.Items.Length];
         _nextBucket = 0;
+        _progress?.Dispose();
+        _progress = null;
+        if (_comm.Size > 1)
+        {
+            // Job b < n is bucket b; job n is the loss. The buffers are pinned arrays, so their addresses are stable.
+            int n = _buckets.Items.Length;
+            var buffers = new nint[n + 1];
+            var counts = new int[n + 1];
+            for (int b = 0; b < n; b++)
+            {
+                buffers[b] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buckets.Items[b].Buffer));
+                counts[b] = _buckets.Items[b].Buffer.Length;
+            }
+            buffers[n] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_loss));
+            counts[n] = 1;
+            _progress = new MpiProgressThread(_comm, buffers, counts);
+        }
     }
 
     /// <inheritdoc />
@@ -164,25 +180,17 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         float loss = net.Forward();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
         _nextBucket = 0;
+        _stepBase = _progress!.QueuedSeq;
         for (int i = net.Layers.Count - 1; i >= 0; i--)
         {
             net.BackwardFromTo(i, i);
             if (_nextBucket < buckets.Length && buckets[_nextBucket].ReadyAfterLayer >= i)
             {
+                // The progress thread drives the collective while backward continues; no MPI call happens here.
                 long t0 = Stopwatch.GetTimestamp();
                 while (_nextBucket < buckets.Length && buckets[_nextBucket].ReadyAfterLayer >= i)
                 {
                     StartBucket(_nextBucket++);
-                }
-                _commTicks += Stopwatch.GetTimestamp() - t0;
-            }
-            else if (_nextBucket > 0)
-            {
-                // Open MPI progresses non-blocking collectives only inside MPI calls.
-                long t0 = Stopwatch.GetTimestamp();
-                for (int b = 0; b < _nextBucket; b++)
-                {
-                    _comm.Poll(ref _requests[b]);
                 }
                 _commTicks += Stopwatch.GetTimestamp() - t0;
             }
@@ -192,14 +200,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
 
     private void StartBucket(int b)
     {
-        GradientBuckets.Bucket bucket = _buckets!.Items[b];
-        GradientBuckets.Pack(bucket, _net!.LearnableParams);
-        _started[b] = Stopwatch.GetTimestamp();
-        fixed (float* p = bucket.Buffer)
-        {
-            // The buffer is allocated pinned, so the address stays valid after this scope.
-            _requests[b] = _comm.StartAllreduceSum(p, bucket.Buffer.Length);
-        }
+        GradientBuckets.Pack(_buckets!.Items[b], _net!.LearnableParams);
+        _progress!.Queue();
     }
 
     /// <inheritdoc />
@@ -218,27 +220,43 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
             StartBucket(_nextBucket++);
         }
         _loss[0] = loss;
-        long lossStart = Stopwatch.GetTimestamp();
-        nint lossRequest;
-        fixed (float* p = _loss)
-        {
-            lossRequest = _comm.StartAllreduceSum(p, 1);
-        }
+        _progress!.Queue();
         float scale = 1f / _comm.Size;
         IReadOnlyList<Blob> parameters = net.LearnableParams;
-        for (int b = 0; b < buckets.Length; b++)
+        try
         {
-            if (_requests[b] != 0)
+            for (int b = 0; b < buckets.Length; b++)
             {
-                _comm.Wait(ref _requests[b], _started[b], "the gradient allreduce", iteration, b + 1, buckets.Length);
+                AwaitJob(b, iteration, buckets.Length);
+                GradientBuckets.Unpack(buckets[b], parameters, scale);
             }
-            GradientBuckets.Unpack(buckets[b], parameters, scale);
+            AwaitJob(buckets.Length, iteration, buckets.Length);
         }
-        _comm.Wait(ref lossRequest, lossStart, "the loss allreduce", iteration);
+        finally
+        {
+            _progress.EndStep();
+        }
         _nextBucket = 0;
         long waited = Stopwatch.GetTimestamp() - t0;
         _waitTicks += waited;
         _commTicks += waited;
         return _loss[0] * scale;
+    }
+
+    private void AwaitJob(int job, int iteration, int buckets)
+    {
+        int failed = _progress!.WaitFor(_stepBase + job);
+        if (failed < 0)
+        {
+            return;
+        }
+        if (_progress.Failure != "timeout")
+        {
+            _comm.Fail(_progress.Failure!);
+        }
+        string what = failed < buckets
+            ? $"the gradient allreduce of iteration {iteration} (bucket {failed + 1} of {buckets})"
+            : $"the loss allreduce of iteration {iteration}";
+        _comm.Fail($"rank {_comm.Rank} of {_comm.Size}: {what} did not complete within {_comm.Timeout.TotalSeconds:0.#} s; another rank probably died or hangs. Stopping the job.");
     }
 }
