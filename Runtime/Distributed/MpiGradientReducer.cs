@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Engine.Data;
 using Engine.Distributed.Mpi;
@@ -14,7 +13,8 @@ namespace Engine.Distributed;
 /// as soon as backward has finished all its parameters (overlapping the reduction of late layers with backward
 /// through early ones), then scaled by 1/N, so N ranks with batch B follow the same trajectory as one process with
 /// batch N·B up to float rounding. The reduction order is MPI's algorithm for a fixed number of ranks and buffer size,
-/// which depends on rank numbers, never on which rank arrives first, so runs are reproducible.
+/// which depends on rank numbers, never on which rank arrives first, so runs are reproducible. A
+/// <see cref="MpiProgressThread"/> keeps started reductions moving while backward computes.
 /// </summary>
 public sealed unsafe class MpiGradientReducer : IGradientReducer
 {
@@ -29,9 +29,10 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private readonly float[] _loss = GC.AllocateArray<float>(1, pinned: true);
     private GradientBuckets? _buckets;
     private Net? _net;
-    private MpiProgressThread? _progress;
-    private long _stepBase;
+    private nint[] _requests = [];
+    private long[] _started = [];
     private int _nextBucket;
+    private MpiProgressThread? _progress;
     private long _commTicks;
     private long _waitTicks;
 
@@ -148,24 +149,11 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         _net = net;
         _buckets = GradientBuckets.Create(net, _bucketFloats);
+        _requests = new nint[_buckets.Items.Length];
+        _started = new long[_buckets.Items.Length];
         _nextBucket = 0;
         _progress?.Dispose();
-        _progress = null;
-        if (_comm.Size > 1)
-        {
-            // Job b < n is bucket b; job n is the loss. The buffers are pinned arrays, so their addresses are stable.
-            int n = _buckets.Items.Length;
-            var buffers = new nint[n + 1];
-            var counts = new int[n + 1];
-            for (int b = 0; b < n; b++)
-            {
-                buffers[b] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buckets.Items[b].Buffer));
-                counts[b] = _buckets.Items[b].Buffer.Length;
-            }
-            buffers[n] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_loss));
-            counts[n] = 1;
-            _progress = new MpiProgressThread(_comm, buffers, counts);
-        }
+        _progress = _comm.Size > 1 ? new MpiProgressThread(_comm, _requests) : null;
     }
 
     /// <inheritdoc />
@@ -180,17 +168,28 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         float loss = net.Forward();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
         _nextBucket = 0;
-        _stepBase = _progress!.QueuedSeq;
         for (int i = net.Layers.Count - 1; i >= 0; i--)
         {
             net.BackwardFromTo(i, i);
             if (_nextBucket < buckets.Length && buckets[_nextBucket].ReadyAfterLayer >= i)
             {
-                // The progress thread drives the collective while backward continues; no MPI call happens here.
                 long t0 = Stopwatch.GetTimestamp();
                 while (_nextBucket < buckets.Length && buckets[_nextBucket].ReadyAfterLayer >= i)
                 {
                     StartBucket(_nextBucket++);
+                }
+                // Keep the reductions moving through the long layers below, where this thread makes no MPI call.
+                _progress!.Started = _nextBucket;
+                _progress.Begin();
+                _commTicks += Stopwatch.GetTimestamp() - t0;
+            }
+            else if (_nextBucket > 0)
+            {
+                // Open MPI progresses non-blocking collectives only inside MPI calls.
+                long t0 = Stopwatch.GetTimestamp();
+                for (int b = 0; b < _nextBucket; b++)
+                {
+                    _comm.Poll(ref _requests[b]);
                 }
                 _commTicks += Stopwatch.GetTimestamp() - t0;
             }
@@ -200,8 +199,14 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
 
     private void StartBucket(int b)
     {
-        GradientBuckets.Pack(_buckets!.Items[b], _net!.LearnableParams);
-        _progress!.Queue();
+        GradientBuckets.Bucket bucket = _buckets!.Items[b];
+        GradientBuckets.Pack(bucket, _net!.LearnableParams);
+        _started[b] = Stopwatch.GetTimestamp();
+        fixed (float* p = bucket.Buffer)
+        {
+            // The buffer is allocated pinned, so the address stays valid after this scope.
+            _requests[b] = _comm.StartAllreduceSum(p, bucket.Buffer.Length);
+        }
     }
 
     /// <inheritdoc />
@@ -214,49 +219,35 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         Prepare(net);
         long t0 = Stopwatch.GetTimestamp();
+        // From here this thread waits on the requests itself; a second poller would only contend for the lock.
+        _progress!.End();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
         while (_nextBucket < buckets.Length)
         {
             StartBucket(_nextBucket++);
         }
         _loss[0] = loss;
-        _progress!.Queue();
+        long lossStart = Stopwatch.GetTimestamp();
+        nint lossRequest;
+        fixed (float* p = _loss)
+        {
+            lossRequest = _comm.StartAllreduceSum(p, 1);
+        }
         float scale = 1f / _comm.Size;
         IReadOnlyList<Blob> parameters = net.LearnableParams;
-        try
+        for (int b = 0; b < buckets.Length; b++)
         {
-            for (int b = 0; b < buckets.Length; b++)
+            if (_requests[b] != 0)
             {
-                AwaitJob(b, iteration, buckets.Length);
-                GradientBuckets.Unpack(buckets[b], parameters, scale);
+                _comm.Wait(ref _requests[b], _started[b], "the gradient allreduce", iteration, b + 1, buckets.Length);
             }
-            AwaitJob(buckets.Length, iteration, buckets.Length);
+            GradientBuckets.Unpack(buckets[b], parameters, scale);
         }
-        finally
-        {
-            _progress.EndStep();
-        }
+        _comm.Wait(ref lossRequest, lossStart, "the loss allreduce", iteration);
         _nextBucket = 0;
         long waited = Stopwatch.GetTimestamp() - t0;
         _waitTicks += waited;
         _commTicks += waited;
         return _loss[0] * scale;
-    }
-
-    private void AwaitJob(int job, int iteration, int buckets)
-    {
-        int failed = _progress!.WaitFor(_stepBase + job);
-        if (failed < 0)
-        {
-            return;
-        }
-        if (_progress.Failure != "timeout")
-        {
-            _comm.Fail(_progress.Failure!);
-        }
-        string what = failed < buckets
-            ? $"the gradient allreduce of iteration {iteration} (bucket {failed + 1} of {buckets})"
-            : $"the loss allreduce of iteration {iteration}";
-        _comm.Fail($"rank {_comm.Rank} of {_comm.Size}: {what} did not complete within {_comm.Timeout.TotalSeconds:0.#} s; another rank probably died or hangs. Stopping the job.");
     }
 }

@@ -1,198 +1,94 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Engine.Distributed.Mpi;
 
 /// <summary>
-/// The thread that owns every MPI call of a training step. Open MPI moves a non-blocking collective forward only inside
-/// MPI calls, so reductions started during backward stalled through a long layer; this thread starts the step's
-/// allreduces in the order the compute thread queues them (the same order on every rank, so the reduction order is
-/// unchanged) and drives them with MPI_Test between short sleeps while compute runs, and with yields once the compute
-/// thread waits for them (its core is free then). It never busy-spins while compute runs: on a machine with as many
-/// cores as ranks a spinning thread would take a core from the math.
+/// Moves started allreduces forward while the compute thread runs backward. Open MPI progresses a non-blocking
+/// collective only inside MPI calls, so without this a reduction started after the last layer stalled through the long
+/// GEMMs of the earlier ones. Between <see cref="Begin"/> and <see cref="End"/> this thread tests the first
+/// <see cref="Started"/> requests every few hundred microseconds (a sleep, not a spin: on a machine with as many cores
+/// as ranks a spinning thread would take a core from the math); outside that window it blocks and makes no MPI call.
 /// </summary>
 /// <remarks>
-/// MPI is initialized with MPI_THREAD_SERIALIZED: the compute thread may still make MPI calls (the start-up broadcast)
-/// but only between steps, when every queued job has completed and this thread is blocked waiting for work. Jobs are
-/// numbered by a running sequence; job <c>s</c> is buffer <c>s % JobCount</c>, and a step queues every job exactly once.
+/// Every MPI call goes through <see cref="MpiCommunicator"/>'s lock (MPI_THREAD_SERIALIZED). The compute thread still
+/// starts the collectives (so every rank starts them in the same order and the reduction order is unchanged) and
+/// waits for them itself after backward, with the deadline, so a wait costs no hand-off between threads.
 /// </remarks>
-internal sealed unsafe class MpiProgressThread : IDisposable
+internal sealed class MpiProgressThread : IDisposable
 {
-    /// <summary>Microseconds between polls while compute runs (ENGINE_MPI_POLL_US overrides; default 100).</summary>
+    /// <summary>Microseconds between polls while compute runs (default 200).</summary>
     public const string PollVariable = "ENGINE_MPI_POLL_US";
 
-    // Several MPI_Test calls per wake-up: each advances a pipelined transfer by a few fragments.
-    private const int TestsPerWake = 8;
-
     private readonly MpiCommunicator _comm;
-    private readonly nint[] _buffers;
-    private readonly int[] _counts;
     private readonly nint[] _requests;
-    private readonly long[] _startedAt;
-    private readonly long[] _completedSeq;
     private readonly Thread _thread;
-    private readonly AutoResetEvent _work = new(false);
-    private readonly ManualResetEventSlim _completed = new(false);
+    private readonly AutoResetEvent _wake = new(false);
     private readonly uint _pollMicroseconds;
-    private long _queuedSeq;
-    private long _startedSeq;
-    private volatile bool _hurry;
+    private volatile bool _active;
     private volatile bool _stop;
-    private volatile int _failedJob = -1;
-    private volatile string? _failure;
+    private volatile int _started;
 
-    /// <summary>Prepares to reduce the given pinned buffers (job j sums <paramref name="counts"/>[j] floats at <paramref name="buffers"/>[j]).</summary>
-    public MpiProgressThread(MpiCommunicator communicator, nint[] buffers, int[] counts)
+    /// <summary>Polls entries of <paramref name="requests"/> (owned by the caller; a completed request becomes 0).</summary>
+    public MpiProgressThread(MpiCommunicator communicator, nint[] requests)
     {
         _comm = communicator;
-        _buffers = buffers;
-        _counts = counts;
-        _requests = new nint[buffers.Length];
-        _startedAt = new long[buffers.Length];
-        _completedSeq = new long[buffers.Length];
-        _pollMicroseconds = uint.TryParse(Environment.GetEnvironmentVariable(PollVariable), out uint us) && us > 0 ? us : 100;
+        _requests = requests;
+        _pollMicroseconds = uint.TryParse(Environment.GetEnvironmentVariable(PollVariable), out uint us) && us > 0 ? us : 200;
         _thread = new Thread(Loop) { IsBackground = true, Name = "MPI progress" };
         _thread.Start();
     }
 
-    /// <summary>Number of buffers per step.</summary>
-    public int JobCount => _buffers.Length;
-
-    /// <summary>Sequence number of the next job to queue; a step's jobs are <c>[StepBase, StepBase + JobCount)</c>.</summary>
-    public long QueuedSeq => _queuedSeq;
-
-    /// <summary>Queues the next job (jobs must be queued in order, every one once per step); returns at once.</summary>
-    public void Queue()
+    /// <summary>Number of requests (from index 0) that have been started this step and are polled.</summary>
+    public int Started
     {
-        Volatile.Write(ref _queuedSeq, _queuedSeq + 1);
-        _work.Set();
+        get => _started;
+        set => _started = value;
     }
 
-    /// <summary>
-    /// Blocks until job <paramref name="seq"/> has completed; the progress thread polls eagerly meanwhile.
-    /// Returns the index of the job that timed out (its peer died or hangs) or -1 when it completed.
-    /// </summary>
-    public int WaitFor(long seq)
+    /// <summary>Starts polling (call after starting the step's first request).</summary>
+    public void Begin()
     {
-        int job = (int)(seq % JobCount);
-        _hurry = true;
-        _work.Set();
-        while (Volatile.Read(ref _completedSeq[job]) <= seq)
-        {
-            if (_failure is not null)
-            {
-                return _failedJob;
-            }
-            _completed.Reset();
-            if (Volatile.Read(ref _completedSeq[job]) > seq || _failure is not null)
-            {
-                continue;
-            }
-            // The timeout is checked by the progress thread, which sets the event when it gives up.
-            _completed.Wait(50);
-        }
-        return -1;
+        _active = true;
+        _wake.Set();
     }
 
-    /// <summary>Ends the eager polling of <see cref="WaitFor"/> (call once the step's jobs have all completed).</summary>
-    public void EndStep() => _hurry = false;
-
-    /// <summary>The progress thread's error, if it stopped on one (timeout messages are formatted by the caller).</summary>
-    public string? Failure => _failure;
+    /// <summary>Stops polling; the caller waits for the rest itself.</summary>
+    public void End() => _active = false;
 
     private void Loop()
     {
-        try
+        while (!_stop)
         {
-            while (!_stop)
+            if (!_active)
             {
-                long queued = Volatile.Read(ref _queuedSeq);
-                while (_startedSeq < queued)
+                _wake.WaitOne();
+                continue;
+            }
+            int started = _started;
+            for (int b = 0; b < started && _active; b++)
+            {
+                try
                 {
-                    int job = (int)(_startedSeq % JobCount);
-                    _startedAt[job] = Stopwatch.GetTimestamp();
-                    _requests[job] = _comm.StartAllreduceSum((float*)_buffers[job], _counts[job]);
-                    _startedSeq++;
+                    _comm.Poll(ref _requests[b]);
                 }
-                bool outstanding = false;
-                for (int t = 0; t < TestsPerWake; t++)
+                catch (DistributedException)
                 {
-                    outstanding = TestAll();
-                    if (!outstanding || _failure is not null)
-                    {
-                        break;
-                    }
-                }
-                if (_failure is not null)
-                {
+                    // The compute thread's wait reports it (and the deadline); this thread just stops helping.
                     return;
                 }
-                if (!outstanding)
-                {
-                    if (Volatile.Read(ref _queuedSeq) == _startedSeq)
-                    {
-                        _work.WaitOne();
-                    }
-                }
-                else if (_hurry)
-                {
-                    Thread.Yield();
-                }
-                else
-                {
-                    // A short sleep, not a spin: the compute thread needs the core. _work wakes us for a new job.
-                    _work.WaitOne(0);
-                    usleep(_pollMicroseconds);
-                }
             }
-        }
-        catch (Exception e)
-        {
-            _failure = e.Message;
-            _completed.Set();
+            usleep(_pollMicroseconds);
         }
     }
 
-    private bool TestAll()
-    {
-        bool outstanding = false;
-        long now = 0;
-        long seqBase = _startedSeq - 1;
-        for (int job = 0; job < JobCount; job++)
-        {
-            if (_requests[job] == 0)
-            {
-                continue;
-            }
-            if (_comm.Poll(ref _requests[job]))
-            {
-                // Sequence of the job just completed: the latest started one with this index.
-                long seq = seqBase - ((seqBase - job) % JobCount + JobCount) % JobCount;
-                Volatile.Write(ref _completedSeq[job], seq + 1);
-                _completed.Set();
-                continue;
-            }
-            outstanding = true;
-            now = now == 0 ? Stopwatch.GetTimestamp() : now;
-            if (now - _startedAt[job] > (long)(_comm.Timeout.TotalSeconds * Stopwatch.Frequency))
-            {
-                _failedJob = job;
-                _failure = "timeout";
-                _completed.Set();
-                return true;
-            }
-        }
-        return outstanding;
-    }
-
-    /// <summary>Stops the thread; it must be idle (no job outstanding) or have failed.</summary>
+    /// <summary>Stops the thread.</summary>
     public void Dispose()
     {
         _stop = true;
-        _work.Set();
+        _active = false;
+        _wake.Set();
         _thread.Join(TimeSpan.FromSeconds(5));
-        _work.Dispose();
-        _completed.Dispose();
+        _wake.Dispose();
     }
 
     [DllImport("libc.so.6")]
