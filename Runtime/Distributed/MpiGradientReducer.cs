@@ -153,7 +153,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         _started = new long[_buckets.Items.Length];
         _nextBucket = 0;
         _progress?.Dispose();
-        _progress = _comm.Size > 1 ? new MpiProgressThread(_comm, _requests) : null;
+        _progress = _comm.Size > 1 && MpiProgressThread.Enabled ? new MpiProgressThread(_comm, _requests) : null;
     }
 
     /// <inheritdoc />
@@ -179,8 +179,11 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
                     StartBucket(_nextBucket++);
                 }
                 // Keep the reductions moving through the long layers below, where this thread makes no MPI call.
-                _progress!.Started = _nextBucket;
-                _progress.Begin();
+                if (_progress is not null)
+                {
+                    _progress.Started = _nextBucket;
+                    _progress.Begin();
+                }
                 _commTicks += Stopwatch.GetTimestamp() - t0;
             }
             else if (_nextBucket > 0)
@@ -220,7 +223,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         Prepare(net);
         long t0 = Stopwatch.GetTimestamp();
         // From here this thread waits on the requests itself; a second poller would only contend for the lock.
-        _progress!.End();
+        _progress?.End();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
         while (_nextBucket < buckets.Length)
         {

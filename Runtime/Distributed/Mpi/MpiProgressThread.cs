@@ -16,8 +16,11 @@ namespace Engine.Distributed.Mpi;
 /// </remarks>
 internal sealed class MpiProgressThread : IDisposable
 {
-    /// <summary>Microseconds between polls while compute runs (default 200).</summary>
+    /// <summary>Microseconds between polls while compute runs (default 200; 0 turns the thread off, for comparisons).</summary>
     public const string PollVariable = "ENGINE_MPI_POLL_US";
+
+    /// <summary>False when <see cref="PollVariable"/> is 0.</summary>
+    public static bool Enabled => Environment.GetEnvironmentVariable(PollVariable) is not "0";
 
     private readonly MpiCommunicator _comm;
     private readonly nint[] _requests;
