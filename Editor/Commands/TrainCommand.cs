@@ -24,13 +24,14 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
     public string Summary => "Train a net from a solver prototxt (Caffe's 'caffe train').";
 
     public string Usage => """
-        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N] [--threads N] [--check-finite]
+        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N[,M...]] [--threads N] [--check-finite]
 
           --solver      the solver definition (nets and snapshot_prefix are resolved against its directory)
           --snapshot    resume from a .solverstate written by an earlier run
           --weights     initialise from trained weights, matched by layer name (fine-tuning)
           --iterations  override max_iter
-          --device      where to train: cpu (default, or ENGINE_DEVICE) or opencl:N (see engine device_query)
+          --device      where to train: cpu (default, or ENGINE_DEVICE) or opencl:N (see engine device_query);
+                        a comma list (opencl:0,1, cpu,cpu) trains one replica per device, each on batch_size samples
           --threads     CPU worker threads (default: ENGINE_THREADS or the core count)
           --check-finite  stop at the first layer whose output or gradient is NaN/Inf, naming it (slower)
 
@@ -46,7 +47,7 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
     public void Declare(System.CommandLine.Command command)
     {
         command.Value("solver", "the solver definition").Value("snapshot", "resume from a .solverstate").Value("weights", "initialise from trained weights (comma-separated)")
-            .Value("iterations", "override max_iter").Value("device", "cpu or opencl:N").Value("threads", "CPU worker threads").Flag("check-finite", "stop at the first NaN/Inf");
+            .Value("iterations", "override max_iter").Value("device", "cpu, opencl:N, or a comma list of replicas (opencl:0,1)").Value("threads", "CPU worker threads").Flag("check-finite", "stop at the first NaN/Inf");
     }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -74,9 +75,22 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
             .BuildServiceProvider();
         var factory = services.GetRequiredService<SolverFactory>();
         using WorkerPool? pool = cl.Has("threads") ? new WorkerPool(cl.GetInt("threads", 1)) : null;
+        IReadOnlyList<Backend>? replicas;
+        try
+        {
+            replicas = cl.Get("device") is string list && list.Contains(',') ? BackendSelection.ParseList(list, "--device") : null;
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliError(e.Message);
+        }
+        if (replicas is not null && distributed is not null)
+        {
+            throw new CliError("--device with several devices trains replicas in this process; under mpirun give each rank one device");
+        }
         if (cl.Get("device") is string device || pool is not null)
         {
-            Backend backend = cl.Get("device") is string name ? BackendSelection.Parse(name, "--device") : factory.Backend;
+            Backend backend = replicas is not null ? replicas[0] : cl.Get("device") is string name ? BackendSelection.Parse(name, "--device") : factory.Backend;
             if (pool is not null)
             {
                 if (backend.IsDevice)
@@ -120,7 +134,23 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
             }
             solver.CheckFinite = cl.Has("check-finite");
             distributed?.Attach(solver);
-            return Train(solver, resume, stdout, live);
+            LocalReplicaReducer? local;
+            try
+            {
+                local = replicas is { Count: > 1 } ? new LocalReplicaReducer(solver, replicas.Skip(1).ToArray()) : null;
+            }
+            catch (SolverException e)
+            {
+                throw new CliError($"--device {cl.Get("device")}: {e.Message}");
+            }
+            using (local)
+            {
+                if (local is not null)
+                {
+                    stdout.WriteLine($"Data-parallel: {local.ReplicaCount} replicas ({string.Join(", ", replicas!.Select(b => b.Name))}), each on batch_size samples; gradients summed in replica order.");
+                }
+                return Train(solver, resume, stdout, live);
+            }
         }
     }
 

@@ -16,6 +16,11 @@ public sealed class LocalReplicaReducer : IGradientReducer, IDisposable
     private readonly List<Net> _replicas = [];
     private readonly float[] _losses;
     private readonly Solver _solver;
+    private readonly List<Thread> _workers = [];
+    private readonly AutoResetEvent[] _go;
+    private readonly CountdownEvent _finished = new(1);
+    private readonly Exception?[] _errors;
+    private volatile bool _stopping;
 
     /// <summary>
     /// Builds one replica of <paramref name="solver"/>'s train net on each of <paramref name="extraBackends"/> and
@@ -34,6 +39,8 @@ public sealed class LocalReplicaReducer : IGradientReducer, IDisposable
         }
         _solver = solver;
         _losses = new float[extraBackends.Count];
+        _errors = new Exception?[extraBackends.Count];
+        _go = new AutoResetEvent[extraBackends.Count];
         NetParameter definition = SolverNets.Train(solver.Param, solver.Context.BaseDirectory);
         NetState state = definition.State;
         try
@@ -48,6 +55,15 @@ public sealed class LocalReplicaReducer : IGradientReducer, IDisposable
         {
             Dispose();
             throw;
+        }
+        // One long-lived thread per extra replica: a Parallel.For per step allocated its closure and task state.
+        for (int r = 0; r < _replicas.Count; r++)
+        {
+            _go[r] = new AutoResetEvent(false);
+            int replica = r;
+            var worker = new Thread(() => RunReplica(replica)) { IsBackground = true, Name = $"replica {r + 1}" };
+            _workers.Add(worker);
+            worker.Start();
         }
         solver.GradientReducer = this;
     }
@@ -109,19 +125,53 @@ public sealed class LocalReplicaReducer : IGradientReducer, IDisposable
             }
             replica.ClearParamDiffs();
         }
-        float loss = 0f;
-        Parallel.For(0, ReplicaCount, r =>
+        _finished.Reset(_replicas.Count);
+        foreach (AutoResetEvent go in _go)
         {
-            if (r == 0)
+            go.Set();
+        }
+        float loss;
+        try
+        {
+            loss = net.ForwardBackward();
+        }
+        finally
+        {
+            _finished.Wait();
+        }
+        for (int r = 0; r < _errors.Length; r++)
+        {
+            if (_errors[r] is { } error)
             {
-                loss = net.ForwardBackward();
+                _errors[r] = null;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
             }
-            else
-            {
-                _losses[r - 1] = _replicas[r - 1].ForwardBackward();
-            }
-        });
+        }
         return loss;
+    }
+
+    private void RunReplica(int r)
+    {
+        while (true)
+        {
+            _go[r].WaitOne();
+            if (_stopping)
+            {
+                return;
+            }
+            try
+            {
+                _losses[r] = _replicas[r].ForwardBackward();
+            }
+            catch (Exception e)
+            {
+                _errors[r] = e;
+            }
+            finally
+            {
+                _finished.Signal();
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -150,6 +200,21 @@ public sealed class LocalReplicaReducer : IGradientReducer, IDisposable
     /// <summary>Releases the replica nets (not the backends).</summary>
     public void Dispose()
     {
+        _stopping = true;
+        foreach (AutoResetEvent? go in _go)
+        {
+            go?.Set();
+        }
+        foreach (Thread worker in _workers)
+        {
+            worker.Join();
+        }
+        _workers.Clear();
+        foreach (AutoResetEvent? go in _go)
+        {
+            go?.Dispose();
+        }
+        _finished.Dispose();
         foreach (Net replica in _replicas)
         {
             replica.Dispose();

@@ -13,7 +13,8 @@ namespace Engine.Distributed;
 /// as soon as backward has finished all its parameters (overlapping the reduction of late layers with backward
 /// through early ones), then scaled by 1/N, so N ranks with batch B follow the same trajectory as one process with
 /// batch N·B up to float rounding. The reduction order is MPI's algorithm for a fixed number of ranks and buffer size,
-/// which depends on rank numbers, never on which rank arrives first, so runs are reproducible.
+/// which depends on rank numbers, never on which rank arrives first, so runs are reproducible. A
+/// <see cref="MpiProgressThread"/> keeps started reductions moving while backward computes.
 /// </summary>
 public sealed unsafe class MpiGradientReducer : IGradientReducer
 {
@@ -31,6 +32,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private nint[] _requests = [];
     private long[] _started = [];
     private int _nextBucket;
+    private MpiProgressThread? _progress;
     private long _commTicks;
     private long _waitTicks;
 
@@ -150,6 +152,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         _requests = new nint[_buckets.Items.Length];
         _started = new long[_buckets.Items.Length];
         _nextBucket = 0;
+        _progress?.Dispose();
+        _progress = _comm.Size > 1 && MpiProgressThread.Enabled ? new MpiProgressThread(_comm, _requests) : null;
     }
 
     /// <inheritdoc />
@@ -173,6 +177,12 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
                 while (_nextBucket < buckets.Length && buckets[_nextBucket].ReadyAfterLayer >= i)
                 {
                     StartBucket(_nextBucket++);
+                }
+                // Keep the reductions moving through the long layers below, where this thread makes no MPI call.
+                if (_progress is not null)
+                {
+                    _progress.Started = _nextBucket;
+                    _progress.Begin();
                 }
                 _commTicks += Stopwatch.GetTimestamp() - t0;
             }
@@ -212,6 +222,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         Prepare(net);
         long t0 = Stopwatch.GetTimestamp();
+        // From here this thread waits on the requests itself; a second poller would only contend for the lock.
+        _progress?.End();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
         while (_nextBucket < buckets.Length)
         {

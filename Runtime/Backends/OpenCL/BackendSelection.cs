@@ -36,4 +36,41 @@ public static class BackendSelection
         }
         throw new ArgumentException($"{source}: '{name}' is not a device; use cpu, opencl or opencl:N (see `engine device_query`).", nameof(name));
     }
+
+    /// <summary>
+    /// The backends a comma list names, one per data-parallel replica: <c>opencl:0,1</c> (a bare index continues the
+    /// previous <c>opencl:</c>), <c>cpu,cpu</c>, <c>opencl:0,0</c>. A device named twice gets a second, separate
+    /// backend (its own context, queue and CPU thread pool), because replicas run concurrently and a backend's kernels
+    /// and scratch buffers serve one thread at a time.
+    /// </summary>
+    /// <exception cref="ArgumentException">An item is not a device name.</exception>
+    /// <exception cref="OpenCLException">A named OpenCL device is unavailable.</exception>
+    public static IReadOnlyList<Backend> ParseList(string names, string source = "device")
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        string[] items = names.Split(',', StringSplitOptions.TrimEntries);
+        var backends = new List<Backend>(items.Length);
+        var seen = new HashSet<string>();
+        string? previous = null;
+        foreach (string item in items)
+        {
+            string text = item.ToLowerInvariant();
+            if (text.Length > 0 && text.All(char.IsAsciiDigit) && previous is not null && previous.StartsWith("opencl", StringComparison.Ordinal))
+            {
+                text = "opencl:" + text;
+            }
+            if (text.Length == 0)
+            {
+                throw new ArgumentException($"{source}: '{names}' has an empty item; use e.g. opencl:0,1 or cpu,cpu.", nameof(names));
+            }
+            Backend backend = Parse(text, source);
+            if (!seen.Add(backend.Name))
+            {
+                backend = backend is OpenCLBackend cl ? OpenCLBackend.OpenSeparate(cl.Device.Index) : new Cpu.CpuBackend(new Cpu.WorkerPool(1));
+            }
+            backends.Add(backend);
+            previous = text;
+        }
+        return backends;
+    }
 }

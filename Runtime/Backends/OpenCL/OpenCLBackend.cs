@@ -53,6 +53,17 @@ public sealed unsafe class OpenCLBackend : Backend
         }
     }
 
+    /// <summary>
+    /// A new backend of device <paramref name="index"/> with its own context and queue, not shared with
+    /// <see cref="Open"/>: for a second replica on the same device (kernels and scratch buffers serve one thread at a time).
+    /// </summary>
+    /// <exception cref="OpenCLException">OpenCL is unavailable or the index names no device.</exception>
+    public static OpenCLBackend OpenSeparate(int index)
+    {
+        OpenCLBackend shared = Open(index);
+        return new OpenCLBackend(shared.Device);
+    }
+
     /// <summary>The device this backend computes on.</summary>
     public OpenCLDeviceInfo Device { get; }
 

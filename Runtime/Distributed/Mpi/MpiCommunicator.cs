@@ -13,6 +13,9 @@ public sealed unsafe class MpiCommunicator : IDisposable
     private const int ThreadSerialized = 2;
     private static MpiCommunicator? _world;
     private readonly MpiLibrary _mpi;
+
+    // MPI runs with MPI_THREAD_SERIALIZED; the progress thread and the compute thread both call it, one at a time.
+    private readonly Lock _gate = new();
     private bool _failed;
     private bool _disposed;
 
@@ -84,7 +87,12 @@ public sealed unsafe class MpiCommunicator : IDisposable
     internal nint StartAllreduceSum(float* buffer, int count)
     {
         nint request;
-        Check(_mpi.Iallreduce((void*)MpiLibrary.InPlace, buffer, count, _mpi.Float, _mpi.Sum, _mpi.CommWorld, &request), "MPI_Iallreduce");
+        int rc;
+        lock (_gate)
+        {
+            rc = _mpi.Iallreduce((void*)MpiLibrary.InPlace, buffer, count, _mpi.Float, _mpi.Sum, _mpi.CommWorld, &request);
+        }
+        Check(rc, "MPI_Iallreduce");
         return request;
     }
 
@@ -92,22 +100,35 @@ public sealed unsafe class MpiCommunicator : IDisposable
     internal nint StartBroadcast(byte* buffer, int count)
     {
         nint request;
-        Check(_mpi.Ibcast(buffer, count, _mpi.Byte, 0, _mpi.CommWorld, &request), "MPI_Ibcast");
+        int rc;
+        lock (_gate)
+        {
+            rc = _mpi.Ibcast(buffer, count, _mpi.Byte, 0, _mpi.CommWorld, &request);
+        }
+        Check(rc, "MPI_Ibcast");
         return request;
     }
 
-    /// <summary>Drives MPI's progress and tells whether <paramref name="request"/> completed (it becomes 0 then).</summary>
+    /// <summary>
+    /// Drives MPI's progress and tells whether <paramref name="request"/> completed (it becomes 0 then). Safe to call
+    /// from the progress thread and the compute thread on the same request: the check and the test happen under one lock.
+    /// </summary>
     internal bool Poll(ref nint request)
     {
-        if (request == 0)
-        {
-            return true;
-        }
         int done;
-        fixed (nint* r = &request)
+        int rc;
+        lock (_gate)
         {
-            Check(_mpi.Test(r, &done, MpiLibrary.StatusIgnore), "MPI_Test");
+            if (request == 0)
+            {
+                return true;
+            }
+            fixed (nint* r = &request)
+            {
+                rc = _mpi.Test(r, &done, MpiLibrary.StatusIgnore);
+            }
         }
+        Check(rc, "MPI_Test");
         return done != 0;
     }
 
@@ -206,6 +227,9 @@ public sealed unsafe class MpiCommunicator : IDisposable
         {
             Abort(1);
         }
-        _mpi.Finalize();
+        lock (_gate)
+        {
+            _mpi.Finalize();
+        }
     }
 }
