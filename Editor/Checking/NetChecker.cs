@@ -15,6 +15,10 @@ namespace Engine.Editor.Checking;
 /// </remarks>
 internal static class NetChecker
 {
+    // Scanning the layer assembly and compiling a factory per layer type costs milliseconds: more than checking a small
+    // net. The registry is never changed after construction, so one serves every check (and every thread).
+    private static readonly LayerRegistry Defaults = EngineServices.CreateDefaultRegistry();
+
     /// <summary>Checks <paramref name="definition"/> in <paramref name="state"/>.</summary>
     /// <param name="definition">An upgraded net definition.</param>
     /// <param name="state">Phase, level and stages to filter and build with.</param>
@@ -41,7 +45,7 @@ internal static class NetChecker
             throw new CheckFailure(string.Join(Environment.NewLine + "  ", missing.Select(m => m.Message)) + " (--strict)");
         }
         var warnings = missing.Select(m => m.Message + "; axes only the data can tell are shown as '?'").ToList();
-        LayerRegistry defaults = EngineServices.CreateDefaultRegistry();
+        LayerRegistry defaults = Defaults;
         if (missing.Count == 0)
         {
             Snapshot only = Build(filtered, state, defaults);

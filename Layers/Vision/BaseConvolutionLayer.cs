@@ -16,6 +16,7 @@ public abstract partial class BaseConvolutionLayer : Layer
     private const int MaxChunks = 8;
 
     private float[] _columns = [];
+    private int _columnCount;
     private float[][] _chunkColumns = [];
     private float[] _weightPartials = [];
     private int[] _bottomSpatial = [];
@@ -184,10 +185,21 @@ public abstract partial class BaseConvolutionLayer : Layer
         _weightOffset = _convOut / Group * _kernelDim;
         _colOffset = _kernelDim * _colSpatial;
         _outputOffset = _convOut / Group * _colSpatial;
-        int columns = _kernelDim * Group * _colSpatial;
-        if (!g.Is1x1 && _columns.Length < columns)
+        // The buffer grows on the first pass that needs it, not here: shape-only builds (engine check) reshape nets far
+        // larger than they will ever run and must not pay for their im2col memory.
+        _columnCount = g.Is1x1 ? 0 : _kernelDim * Group * _colSpatial;
+    }
+
+    /// <summary>The im2col buffer of the current shapes (grows only, so a net of fixed shapes allocates on its first pass only).</summary>
+    private float[] Columns
+    {
+        get
         {
-            _columns = new float[columns];
+            if (_columns.Length < _columnCount)
+            {
+                _columns = new float[_columnCount];
+            }
+            return _columns;
         }
     }
 
@@ -246,7 +258,7 @@ public abstract partial class BaseConvolutionLayer : Layer
 
     /// <summary>output = W · im2col(image) for one image (image side → column side).</summary>
     private protected void ForwardGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> weights, Span<float> output, bool columnsReady = false)
-        => ForwardGemm(image, weights, output, _columns, columnsReady);
+        => ForwardGemm(image, weights, output, Columns, columnsReady);
 
     /// <summary>output = W · im2col(image) for one image, with <paramref name="columns"/> as the column buffer.</summary>
     private protected void ForwardGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns, bool columnsReady = false)
@@ -270,7 +282,7 @@ public abstract partial class BaseConvolutionLayer : Layer
 
     /// <summary>image = col2im(Wᵀ · output) for one image (column side → image side, overwriting).</summary>
     private protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> image)
-        => BackwardGemm(output, weights, image, _columns);
+        => BackwardGemm(output, weights, image, Columns);
 
     /// <summary>image = col2im(Wᵀ · output) for one image, with <paramref name="columns"/> as the column buffer.</summary>
     private protected void BackwardGemm(ReadOnlySpan<float> output, ReadOnlySpan<float> weights, Span<float> image, Span<float> columns)
@@ -290,7 +302,7 @@ public abstract partial class BaseConvolutionLayer : Layer
 
     /// <summary>weightDiff += output · im2col(image)ᵀ for one image; leaves the columns of <paramref name="image"/> in the buffer.</summary>
     private protected void WeightGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> output, Span<float> weightDiff)
-        => WeightGemm(image, output, weightDiff, _columns, 1f);
+        => WeightGemm(image, output, weightDiff, Columns, 1f);
 
     /// <summary>weightDiff = output · im2col(image)ᵀ + beta · weightDiff, with <paramref name="columns"/> as the column buffer.</summary>
     private protected void WeightGemm(ReadOnlySpan<float> image, ReadOnlySpan<float> output, Span<float> weightDiff, Span<float> columns, float beta)

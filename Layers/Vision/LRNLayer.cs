@@ -28,6 +28,7 @@ public sealed class LRNLayer : Layer
     private float[] _work = [];
     private float[] _plane1 = [];
     private float[] _plane2 = [];
+    private int _count;
 
     // Device path: per-element scale (kept for backward) and a scratch of squares / ratios.
     private Blob? _deviceScale;
@@ -79,9 +80,16 @@ public sealed class LRNLayer : Layer
         _width = b.ShapeAt(3);
         _plane = _height * _width;
         top[0].ReshapeLike(b);
-        if (_scale.Length < b.Count)
+        _count = b.Count;
+        // Scratch grows on the first CPU pass (EnsureScratch), not here: shape-only builds (engine check) reshape nets far
+        // larger than they will ever run and must not pay for this memory.
+    }
+
+    private void EnsureScratch()
+    {
+        if (_scale.Length < _count)
         {
-            _scale = new float[b.Count];
+            _scale = new float[_count];
         }
         int image = _channels * _plane;
         if (_work.Length < image)
@@ -98,6 +106,7 @@ public sealed class LRNLayer : Layer
     /// <inheritdoc />
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        EnsureScratch();
         ReadOnlySpan<float> x = bottom[0].Data;
         Span<float> y = top[0].MutableData;
         int image = _channels * _plane;
@@ -135,6 +144,7 @@ public sealed class LRNLayer : Layer
         {
             return;
         }
+        EnsureScratch();
         ReadOnlySpan<float> x = bottom[0].Data;
         ReadOnlySpan<float> y = top[0].Data;
         ReadOnlySpan<float> dy = top[0].Diff;

@@ -161,9 +161,15 @@ public sealed class PoolingLayer : Layer
         {
             top[1].Reshape(shape);
         }
-        if (_method == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < top[0].Count)
+        // The argmax buffer grows on the first CPU pass (EnsureArgmax), not here: shape-only builds (engine check) reshape
+        // nets far larger than they will ever run and must not pay for this memory.
+    }
+
+    private void EnsureArgmax(int count)
+    {
+        if (_method == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < count)
         {
-            _argmax = new int[top[0].Count];
+            _argmax = new int[count];
         }
     }
 
@@ -180,6 +186,7 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc />
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        EnsureArgmax(top[0].Count);
         ReadOnlySpan<float> x = bottom[0].Data;
         Span<float> y = top[0].MutableData;
         int planeIn = _height * _width;
@@ -418,6 +425,7 @@ public sealed class PoolingLayer : Layer
         {
             return;
         }
+        EnsureArgmax(top[0].Count);
         ReadOnlySpan<float> dy = top[0].Diff;
         Span<float> dx = bottom[0].MutableDiff;
         dx.Clear();

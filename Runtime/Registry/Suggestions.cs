@@ -6,8 +6,9 @@ public static class Suggestions
     /// <summary>Up to <paramref name="max"/> candidates closest to <paramref name="name"/> by case-insensitive edit distance.</summary>
     public static string[] Closest(string name, IEnumerable<string> candidates, int max)
     {
+        string lower = name.ToLowerInvariant();
         return candidates
-            .Select(c => (c, d: Distance(name.ToLowerInvariant(), c.ToLowerInvariant())))
+            .Select(c => (c, d: (long)name.Length * c.Length > MaxDistanceCells ? int.MaxValue : Distance(lower, c.ToLowerInvariant())))
             .Where(x => x.d <= Math.Max(2, Math.Max(name.Length, x.c.Length) / 2) || x.c.Contains(name, StringComparison.OrdinalIgnoreCase))
             .OrderBy(x => x.d)
             .ThenBy(x => x.c, StringComparer.Ordinal)
@@ -15,6 +16,11 @@ public static class Suggestions
             .Select(x => x.c)
             .ToArray();
     }
+
+    // Edit distance costs the product of the lengths: two 30 000-character blob names took a second of CPU for
+    // one error message. Past this many cells (two names of 1 000 characters) a typo hint means nothing; only a
+    // containing name is still suggested.
+    private const long MaxDistanceCells = 1_000_000;
 
     /// <summary>Levenshtein distance.</summary>
     public static int Distance(string a, string b)
