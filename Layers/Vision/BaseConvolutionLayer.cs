@@ -366,8 +366,15 @@ public abstract partial class BaseConvolutionLayer : Layer
             {
                 StridedColumns.Im2Col(images.Slice(j * imageDim, imageDim), _convIn, height, width, Geometry, columns[(j * s)..], ld);
             }
+            bool dots = LongDotProducts.Suits(m, _kernelDim, ld);
             for (int g = 0; g < Group; g++)
             {
+                if (dots)
+                {
+                    LongDotProducts.Multiply(m, _kernelDim, ld, dyCat[(g * m * ld)..], ld, columns[(g * _kernelDim * ld)..], ld, beta,
+                        weightDiff.Slice(g * _weightOffset, _weightOffset), _kernelDim);
+                    continue;
+                }
                 Backends.Cpu.Sgemm.Multiply(false, true, m, _kernelDim, ld, 1f, dyCat[(g * m * ld)..], ld,
                     columns[(g * _kernelDim * ld)..], ld, beta, weightDiff.Slice(g * _weightOffset, _weightOffset), _kernelDim, pool);
             }
