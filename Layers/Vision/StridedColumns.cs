@@ -18,6 +18,32 @@ internal static class StridedColumns
         int sh = g.Stride[0], sw = g.Stride[1], dh = g.Dilation[0], dw = g.Dilation[1];
         int outH = (height + 2 * ph - (dh * (kh - 1) + 1)) / sh + 1;
         int outW = (width + 2 * pw - (dw * (kw - 1) + 1)) / sw + 1;
+        if (IsValidUnitStride(g))
+        {
+            if (image.Length < channels * height * width || columns.Length < (long)(channels * kh * kw - 1) * rowStride + outH * outW)
+            {
+                throw new ArgumentException("image or column span too short.");
+            }
+            ref float img = ref MemoryMarshal.GetReference(image);
+            ref float col = ref MemoryMarshal.GetReference(columns);
+            int r = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    for (int kx = 0; kx < kw; kx++, r++)
+                    {
+                        ref float src = ref Unsafe.Add(ref img, (c * height + ky) * width + kx);
+                        ref float dst = ref Unsafe.Add(ref col, (nint)r * rowStride);
+                        for (int oy = 0; oy < outH; oy++)
+                        {
+                            Copy(ref Unsafe.Add(ref src, oy * width), ref Unsafe.Add(ref dst, oy * outW), outW);
+                        }
+                    }
+                }
+            }
+            return;
+        }
         int row = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -63,6 +89,32 @@ internal static class StridedColumns
         int outH = (height + 2 * ph - (dh * (kh - 1) + 1)) / sh + 1;
         int outW = (width + 2 * pw - (dw * (kw - 1) + 1)) / sw + 1;
         image.Slice(0, channels * height * width).Clear();
+        if (IsValidUnitStride(g))
+        {
+            if (columns.Length < (long)(channels * kh * kw - 1) * rowStride + outH * outW)
+            {
+                throw new ArgumentException("column span too short.");
+            }
+            ref float img = ref MemoryMarshal.GetReference(image);
+            ref float col = ref MemoryMarshal.GetReference(columns);
+            int r = 0;
+            for (int c = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < kh; ky++)
+                {
+                    for (int kx = 0; kx < kw; kx++, r++)
+                    {
+                        ref float dst = ref Unsafe.Add(ref img, (c * height + ky) * width + kx);
+                        ref float src = ref Unsafe.Add(ref col, (nint)r * rowStride);
+                        for (int oy = 0; oy < outH; oy++)
+                        {
+                            AddTo(ref Unsafe.Add(ref src, oy * outW), ref Unsafe.Add(ref dst, oy * width), outW);
+                        }
+                    }
+                }
+            }
+            return;
+        }
         int row = 0;
         for (int c = 0; c < channels; c++)
         {
@@ -100,6 +152,10 @@ internal static class StridedColumns
             }
         }
     }
+
+    /// <summary>No padding, stride 1, dilation 1: every window lies inside the image, so rows copy without checks.</summary>
+    private static bool IsValidUnitStride(ConvolutionGeometry g)
+        => g.Pad[0] == 0 && g.Pad[1] == 0 && g.Stride[0] == 1 && g.Stride[1] == 1 && g.Dilation[0] == 1 && g.Dilation[1] == 1;
 
     // Rows here are short (8 to 24 floats in LeNet): inline vector loops beat a library call per row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
