@@ -120,6 +120,19 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
         int first = ChunkStart(chunk), end = ChunkStart(chunk + 1);
         int weightCount = Blobs[0].Count;
         var weights = new ReadOnlySpan<float>(body.W, weightCount);
+        if (!body.Forward && BatchesBackward)
+        {
+            int batch = BatchImages;
+            for (int n = first; n < end; n += batch)
+            {
+                int count = Math.Min(batch, end - n);
+                var dx = body.BottomGrad ? new Span<float>(body.Dx + (long)n * BottomDim, count * BottomDim) : default;
+                BackwardBatch(new ReadOnlySpan<float>(body.X + (long)n * BottomDim, count * BottomDim),
+                    new ReadOnlySpan<float>(body.Dy + (long)n * TopDim, count * TopDim), weights, dx, count, columns,
+                    body.WeightGrad ? WeightPartial(chunk) : default, n == first ? 0f : 1f, body.WeightGrad, body.BottomGrad);
+            }
+            return;
+        }
         for (int n = first; n < end; n++)
         {
             var image = new ReadOnlySpan<float>(body.X + (long)n * BottomDim, BottomDim);
