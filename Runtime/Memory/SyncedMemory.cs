@@ -170,6 +170,7 @@ public sealed unsafe class SyncedMemory : IDisposable
     }
 
     /// <summary>Span over the host storage built from the array (not the raw pointer), so that it roots the array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Span<float> HostSpan()
     {
         Debug.Assert(_hostArray is not null && _hostOffset + Length <= _hostArray.Length, "host storage smaller than Length");
