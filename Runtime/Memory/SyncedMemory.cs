@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Engine.Memory;
@@ -15,6 +17,12 @@ public sealed unsafe class SyncedMemory : IDisposable
     private static long s_liveHostBytes;
 
     private readonly IDeviceAllocator? _allocator;
+
+    // Host storage is a pinned managed array, not NativeMemory: a span handed out over it is a GC reference into the array
+    // and keeps it alive. With native memory, a span outliving its blob (a test reading x.Diff after the blob became
+    // unreachable) read memory the finalizer had freed, and crashed the process with an AccessViolation far from the cause.
+    private float[]? _hostArray;
+    private int _hostOffset;
     private float* _host;
     private IDeviceMemory? _device;
     private bool _disposed;
@@ -54,7 +62,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         get
         {
             ToHost();
-            return new ReadOnlySpan<float>(_host, (int)Length);
+            return HostSpan();
         }
     }
 
@@ -65,7 +73,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             ToHost();
             Head = MemoryHead.AtHost;
-            return new Span<float>(_host, (int)Length);
+            return HostSpan();
         }
     }
 
@@ -108,7 +116,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             case MemoryHead.Uninitialized:
                 AllocateHost();
-                new Span<float>(_host, (int)Length).Clear();
+                HostSpan().Clear();
                 Head = MemoryHead.AtHost;
                 break;
             case MemoryHead.AtDevice:
@@ -116,7 +124,7 @@ public sealed unsafe class SyncedMemory : IDisposable
                 {
                     AllocateHost();
                 }
-                _device!.CopyToHost(new Span<float>(_host, (int)Length));
+                _device!.CopyToHost(HostSpan());
                 TransfersToHost++;
                 Head = MemoryHead.Synced;
                 break;
@@ -139,7 +147,7 @@ public sealed unsafe class SyncedMemory : IDisposable
                 break;
             case MemoryHead.AtHost:
                 _device ??= _allocator.Allocate(Length);
-                _device.CopyFromHost(new ReadOnlySpan<float>(_host, (int)Length));
+                _device.CopyFromHost(HostSpan());
                 TransfersToDevice++;
                 Head = MemoryHead.Synced;
                 break;
@@ -148,14 +156,33 @@ public sealed unsafe class SyncedMemory : IDisposable
 
     private void AllocateHost()
     {
-        // At least one element so that a zero-length blob still has a valid, aligned pointer.
-        nuint bytes = (nuint)Math.Max(1, Length) * sizeof(float);
-        _host = (float*)NativeMemory.AlignedAlloc(bytes, Alignment);
-        GC.AddMemoryPressure((long)bytes);
-        Interlocked.Add(ref s_liveHostBytes, (long)bytes);
+        // At least one element so that a zero-length blob still has a valid, aligned pointer; the slack lets the start
+        // move up to the next 64-byte boundary (the pinned heap never moves the array, so the pointer stays valid).
+        int length = (int)Math.Max(1, Length);
+        const int slack = Alignment / sizeof(float);
+        float[] array = GC.AllocateUninitializedArray<float>(length + slack, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        int misalignment = (int)(address & (Alignment - 1));
+        _hostOffset = misalignment == 0 ? 0 : (Alignment - misalignment) / sizeof(float);
+        _hostArray = array;
+        _host = (float*)address + _hostOffset;
+        Interlocked.Add(ref s_liveHostBytes, HostBytes);
     }
 
-    /// <summary>Releases host and device memory.</summary>
+    /// <summary>Span over the host storage built from the array (not the raw pointer), so that it roots the array.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<float> HostSpan()
+    {
+        Debug.Assert(_hostArray is not null && _hostOffset + Length <= _hostArray.Length, "host storage smaller than Length");
+        return MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hostArray!), _hostOffset), (int)Length);
+    }
+
+    private long HostBytes => Math.Max(1, Length) * sizeof(float);
+
+    /// <summary>
+    /// Releases host and device memory. Spans handed out earlier keep the host array alive until they are gone (they then
+    /// read stale values, never freed memory).
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -163,25 +190,21 @@ public sealed unsafe class SyncedMemory : IDisposable
             return;
         }
         _disposed = true;
-        if (_host != null)
-        {
-            NativeMemory.AlignedFree(_host);
-            GC.RemoveMemoryPressure(Math.Max(1, Length) * sizeof(float));
-            Interlocked.Add(ref s_liveHostBytes, -Math.Max(1, Length) * sizeof(float));
-            _host = null;
-        }
+        ReleaseHost();
         _device?.Dispose();
         _device = null;
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Frees native memory if the owner forgot to dispose.</summary>
-    ~SyncedMemory()
+    /// <summary>Keeps <see cref="LiveHostBytes"/> exact when the owner forgot to dispose (the array itself is the GC's).</summary>
+    ~SyncedMemory() => ReleaseHost();
+
+    private void ReleaseHost()
     {
-        if (_host != null)
+        if (_hostArray is not null)
         {
-            NativeMemory.AlignedFree(_host);
-            Interlocked.Add(ref s_liveHostBytes, -Math.Max(1, Length) * sizeof(float));
+            Interlocked.Add(ref s_liveHostBytes, -HostBytes);
+            _hostArray = null;
             _host = null;
         }
     }
