@@ -99,29 +99,6 @@ public class OpenCLMixedLayerNetTests : OpenCLTestBase
             // A learnable label: which third of [-1, 1) the first input falls in.
             y[n] = Math.Min(Classes - 1, (int)((x[n * Inputs] + 1f) * Classes / 2f));
         }
-        foreach (Blob p in net.LearnableParams)
-        {
-            if (net.Backend is OpenCLBackend)
-            {
-                p.MutableDeviceDiff().Clear(p.Count);
-            }
-            else
-            {
-                p.MutableDiff.Clear();
-            }
-        }
-        float loss = net.ForwardBackward();
-        foreach (Blob p in net.LearnableParams)
-        {
-            if (net.Backend is OpenCLBackend cl)
-            {
-                cl.DeviceMath.Axpy(p.Count, -lr, p.DeviceDiff(), 0, p.MutableDeviceData(), 0);
-            }
-            else
-            {
-                Backend.Cpu.Math.Axpy(-lr, p.Diff, p.MutableData);
-            }
-        }
-        return loss;
+        return SgdStep(net, lr);
     }
 }

@@ -20,7 +20,7 @@ public abstract class OpenCLTestBase
     }
 
     /// <summary>A blob on <paramref name="backend"/> holding <paramref name="values"/>.</summary>
-    protected static Blob BlobOf(Backend backend, int[] shape, ReadOnlySpan<float> values, string name = "x")
+    protected internal static Blob BlobOf(Backend backend, int[] shape, ReadOnlySpan<float> values, string name = "x")
     {
         var blob = new Blob(shape, name, backend);
         values.CopyTo(blob.MutableData);
@@ -28,7 +28,7 @@ public abstract class OpenCLTestBase
     }
 
     /// <summary>Seeded uniform values in [min, max).</summary>
-    protected static float[] Uniform(int count, ulong seed, float min = -1f, float max = 1f)
+    protected internal static float[] Uniform(int count, ulong seed, float min = -1f, float max = 1f)
     {
         var rng = new EngineRandom(seed);
         var values = new float[count];
@@ -44,7 +44,7 @@ public abstract class OpenCLTestBase
     /// least the RMS of the expected array: sums evaluated in a different order differ relative to their terms'
     /// magnitude, not to a result that happens to cancel to near zero.
     /// </summary>
-    protected static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what)
+    protected internal static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what)
     {
         Assert.That(actual.Length, Is.EqualTo(expected.Length), what + ": length");
         double sumSquares = 0;
@@ -61,5 +61,37 @@ public abstract class OpenCLTestBase
                 Assert.Fail($"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tolerance:G3})");
             }
         }
+    }
+
+    /// <summary>
+    /// One plain SGD step on the net's own backend with the inputs already filled: parameter diffs cleared on the
+    /// side that will write them, forward/backward, data −= lr·diff. Returns the loss.
+    /// </summary>
+    protected static float SgdStep(Engine.Net net, float lr)
+    {
+        foreach (Blob p in net.LearnableParams)
+        {
+            if (net.Backend is OpenCLBackend)
+            {
+                p.MutableDeviceDiff().Clear(p.Count);
+            }
+            else
+            {
+                p.MutableDiff.Clear();
+            }
+        }
+        float loss = net.ForwardBackward();
+        foreach (Blob p in net.LearnableParams)
+        {
+            if (net.Backend is OpenCLBackend cl)
+            {
+                cl.DeviceMath.Axpy(p.Count, -lr, p.DeviceDiff(), 0, p.MutableDeviceData(), 0);
+            }
+            else
+            {
+                Backend.Cpu.Math.Axpy(-lr, p.Diff, p.MutableData);
+            }
+        }
+        return loss;
     }
 }

@@ -124,30 +124,7 @@ public class OpenCLTrainingTests : OpenCLTestBase
     private static float Step(Engine.Net net, Batches batches, float lr)
     {
         batches.Fill(net.GetBlob("data"), net.GetBlob("label"));
-        foreach (Blob p in net.LearnableParams)
-        {
-            if (net.Backend is OpenCLBackend)
-            {
-                p.MutableDeviceDiff().Clear(p.Count);
-            }
-            else
-            {
-                p.MutableDiff.Clear();
-            }
-        }
-        float loss = net.ForwardBackward();
-        foreach (Blob p in net.LearnableParams)
-        {
-            if (net.Backend is OpenCLBackend cl)
-            {
-                cl.DeviceMath.Axpy(p.Count, -lr, p.DeviceDiff(), 0, p.MutableDeviceData(), 0);
-            }
-            else
-            {
-                Backend.Cpu.Math.Axpy(-lr, p.Diff, p.MutableData);
-            }
-        }
-        return loss;
+        return SgdStep(net, lr);
     }
 
     private readonly record struct SyncedMemoryKey(Blob Blob, bool Diff);

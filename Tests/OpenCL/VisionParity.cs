@@ -58,20 +58,20 @@ internal static class VisionParity
         double tol = options.Tolerance;
         for (int t = 0; t < options.TopCount; t++)
         {
-            AssertClose(cpu.Tops[t], device.Tops[t], tol, $"{def.Type} top {t}");
+            OpenCLTestBase.AssertClose(cpu.Tops[t], device.Tops[t], tol, $"{def.Type} top {t}");
         }
         for (int i = 0; i < shapes.Length; i++)
         {
             if (propagate[i])
             {
-                AssertClose(cpu.BottomDiffs[i], device.BottomDiffs[i], tol, $"{def.Type} bottom {i} diff");
+                OpenCLTestBase.AssertClose(cpu.BottomDiffs[i], device.BottomDiffs[i], tol, $"{def.Type} bottom {i} diff");
             }
         }
         Assert.That(device.ParamDiffs, Has.Length.EqualTo(cpu.ParamDiffs.Length));
         for (int k = 0; k < cpu.ParamDiffs.Length; k++)
         {
-            AssertClose(cpu.ParamDiffs[k], device.ParamDiffs[k], tol, $"{def.Type} param {k} diff");
-            AssertClose(cpu.ParamData[k], device.ParamData[k], tol, $"{def.Type} param {k} data");
+            OpenCLTestBase.AssertClose(cpu.ParamDiffs[k], device.ParamDiffs[k], tol, $"{def.Type} param {k} diff");
+            OpenCLTestBase.AssertClose(cpu.ParamData[k], device.ParamData[k], tol, $"{def.Type} param {k} data");
         }
     }
 
@@ -85,7 +85,7 @@ internal static class VisionParity
         options ??= new Options();
         float[][] values = BottomValues(shapes, options);
         bool[] propagate = options.Propagate ?? shapes.Select(_ => true).ToArray();
-        Blob[] bottoms = shapes.Select((s, i) => BlobOf(cl, s, values[i], "b" + i)).ToArray();
+        Blob[] bottoms = shapes.Select((s, i) => OpenCLTestBase.BlobOf(cl, s, values[i], "b" + i)).ToArray();
         Blob[] tops = Enumerable.Range(0, options.TopCount).Select(i => new Blob("t" + i, cl)).ToArray();
         using Layer layer = Create(cl, def);
         layer.SetUp(bottoms, tops);
@@ -93,7 +93,7 @@ internal static class VisionParity
         layer.Forward(bottoms, tops);
         foreach (Blob t in tops)
         {
-            Uniform(t.Count, 80).CopyTo(t.MutableDiff);
+            OpenCLTestBase.Uniform(t.Count, 80).CopyTo(t.MutableDiff);
         }
         layer.Backward(tops, propagate, bottoms);
 
@@ -133,7 +133,7 @@ internal static class VisionParity
         for (int i = 0; i < shapes.Length; i++)
         {
             int count = shapes[i].Aggregate(1, (a, b) => a * b);
-            values[i] = options.Values?[i] ?? Uniform(count, 50 + (ulong)i, -options.Scale, options.Scale);
+            values[i] = options.Values?[i] ?? OpenCLTestBase.Uniform(count, 50 + (ulong)i, -options.Scale, options.Scale);
             Assert.That(values[i], Has.Length.EqualTo(count), $"values of bottom {i}");
         }
         return values;
@@ -151,7 +151,7 @@ internal static class VisionParity
 
     private static Outcome Run(Backend backend, LayerParameter def, int[][] shapes, float[][] values, bool[] propagate, Options options)
     {
-        Blob[] bottoms = shapes.Select((s, i) => BlobOf(backend, s, values[i], "b" + i)).ToArray();
+        Blob[] bottoms = shapes.Select((s, i) => OpenCLTestBase.BlobOf(backend, s, values[i], "b" + i)).ToArray();
         Blob[] tops = Enumerable.Range(0, options.TopCount).Select(i => new Blob("t" + i, backend)).ToArray();
         using Layer layer = Create(backend, def);
         layer.SetUp(bottoms, tops);
@@ -163,7 +163,7 @@ internal static class VisionParity
         float[][] topValues = tops.Select(t => t.Data.ToArray()).ToArray();
         for (int t = 0; t < tops.Length; t++)
         {
-            Uniform(tops[t].Count, 80 + (ulong)t).CopyTo(tops[t].MutableDiff);
+            OpenCLTestBase.Uniform(tops[t].Count, 80 + (ulong)t).CopyTo(tops[t].MutableDiff);
         }
         // Parameter diffs accumulate: start them from a known non-zero value so that an overwrite shows.
         foreach (Blob b in layer.Blobs)
@@ -184,43 +184,5 @@ internal static class VisionParity
             b.Dispose();
         }
         return new Outcome(topValues, bottomDiffs, paramDiffs, paramData);
-    }
-
-    private static Blob BlobOf(Backend backend, int[] shape, ReadOnlySpan<float> values, string name)
-    {
-        var blob = new Blob(shape, name, backend);
-        values.CopyTo(blob.MutableData);
-        return blob;
-    }
-
-    private static float[] Uniform(int count, ulong seed, float min = -1f, float max = 1f)
-    {
-        var rng = new EngineRandom(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = rng.NextFloat(min, max);
-        }
-        return values;
-    }
-
-    /// <summary>Relative comparison scaled by at least the RMS of the expected values (as OpenCLTestBase.AssertClose).</summary>
-    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what)
-    {
-        Assert.That(actual.Length, Is.EqualTo(expected.Length), what + ": length");
-        double sumSquares = 0;
-        foreach (float e in expected)
-        {
-            sumSquares += (double)e * e;
-        }
-        double rms = Math.Sqrt(sumSquares / Math.Max(1, expected.Length));
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double tolerance = relative * Math.Max(Math.Abs(expected[i]), Math.Max(rms, 1e-6));
-            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
-            {
-                Assert.Fail($"{what}[{i}]: expected {expected[i]}, got {actual[i]} (tolerance {tolerance:G3})");
-            }
-        }
     }
 }
