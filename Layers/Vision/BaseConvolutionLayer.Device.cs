@@ -102,4 +102,79 @@ public abstract partial class BaseConvolutionLayer
         _deviceColumns?.Dispose();
         base.Dispose();
     }
+
+    /// <summary>y = layer(x) for the image at the given offsets (convolution and deconvolution swap the image and column sides).</summary>
+    private protected abstract void DeviceImageForward(OpenCLMath math, IDeviceMemory x, int offX, IDeviceMemory w, IDeviceMemory y, int offY);
+
+    /// <summary>dW += the weight gradient of one image.</summary>
+    private protected abstract void DeviceImageWeightGradient(OpenCLMath math, IDeviceMemory x, int offX, IDeviceMemory dy, int offY, IDeviceMemory dw);
+
+    /// <summary>dx = the input gradient of one image; <paramref name="afterWeightGradient"/>: the weight step just ran for this image.</summary>
+    private protected abstract void DeviceImageInputGradient(OpenCLMath math, IDeviceMemory dy, int offY, IDeviceMemory w, IDeviceMemory dx, int offX,
+        bool afterWeightGradient);
+
+    /// <inheritdoc />
+    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceSupported)
+        {
+            ForwardCpu(bottom, top); // more than three spatial axes: no device kernels.
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        IDeviceMemory w = Blobs[0].DeviceData();
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            IDeviceMemory x = bottom[i].DeviceData();
+            IDeviceMemory y = top[i].MutableDeviceData();
+            for (int n = 0; n < Num; n++)
+            {
+                DeviceImageForward(math, x, n * BottomDim, w, y, n * TopDim);
+            }
+            if (BiasTerm)
+            {
+                DeviceForwardBias(y);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (Backend is not OpenCLBackend cl || !DeviceSupported)
+        {
+            BackwardCpu(top, propagateDown, bottom);
+            return;
+        }
+        OpenCLMath math = PrepareDevice(cl);
+        bool weightGrad = ParamPropagateDown[0];
+        bool biasGrad = BiasTerm && ParamPropagateDown[1];
+        for (int i = 0; i < top.Count; i++)
+        {
+            IDeviceMemory dy = top[i].DeviceDiff();
+            if (biasGrad)
+            {
+                DeviceBackwardBias(dy);
+            }
+            if (!weightGrad && !propagateDown[i])
+            {
+                continue;
+            }
+            IDeviceMemory x = bottom[i].DeviceData();
+            IDeviceMemory? dw = weightGrad ? Blobs[0].MutableDeviceDiff() : null;
+            IDeviceMemory w = Blobs[0].DeviceData();
+            IDeviceMemory? dx = propagateDown[i] ? bottom[i].MutableDeviceDiff() : null;
+            for (int n = 0; n < Num; n++)
+            {
+                if (dw is not null)
+                {
+                    DeviceImageWeightGradient(math, x, n * BottomDim, dy, n * TopDim, dw);
+                }
+                if (dx is not null)
+                {
+                    DeviceImageInputGradient(math, dy, n * TopDim, w, dx, n * BottomDim, afterWeightGradient: dw is not null);
+                }
+            }
+        }
+    }
 }

@@ -80,68 +80,15 @@ public sealed class DeconvolutionLayer : BaseConvolutionLayer
     }
 
     /// <inheritdoc />
-    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (Backend is not OpenCLBackend cl || !DeviceSupported)
-        {
-            ForwardCpu(bottom, top); // more than three spatial axes: no device kernels.
-            return;
-        }
-        OpenCLMath math = PrepareDevice(cl);
-        IDeviceMemory w = Blobs[0].DeviceData();
-        for (int i = 0; i < bottom.Count; i++)
-        {
-            IDeviceMemory x = bottom[i].DeviceData();
-            IDeviceMemory y = top[i].MutableDeviceData();
-            for (int n = 0; n < Num; n++)
-            {
-                DeviceBackwardGemm(math, x, n * BottomDim, w, y, n * TopDim);
-            }
-            if (BiasTerm)
-            {
-                DeviceForwardBias(y);
-            }
-        }
-    }
+    private protected override void DeviceImageForward(OpenCLMath math, IDeviceMemory x, int offX, IDeviceMemory w, IDeviceMemory y, int offY)
+        => DeviceBackwardGemm(math, x, offX, w, y, offY);
 
     /// <inheritdoc />
-    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (Backend is not OpenCLBackend cl || !DeviceSupported)
-        {
-            BackwardCpu(top, propagateDown, bottom);
-            return;
-        }
-        OpenCLMath math = PrepareDevice(cl);
-        bool weightGrad = ParamPropagateDown[0];
-        bool biasGrad = BiasTerm && ParamPropagateDown[1];
-        for (int i = 0; i < top.Count; i++)
-        {
-            IDeviceMemory dy = top[i].DeviceDiff();
-            if (biasGrad)
-            {
-                DeviceBackwardBias(dy);
-            }
-            if (!weightGrad && !propagateDown[i])
-            {
-                continue;
-            }
-            IDeviceMemory x = bottom[i].DeviceData();
-            IDeviceMemory w = Blobs[0].DeviceData();
-            IDeviceMemory? dw = weightGrad ? Blobs[0].MutableDeviceDiff() : null;
-            IDeviceMemory? dx = propagateDown[i] ? bottom[i].MutableDeviceDiff() : null;
-            for (int n = 0; n < Num; n++)
-            {
-                if (dw is not null)
-                {
-                    // The top diff is the image side here: dW += x · im2col(dy)ᵀ.
-                    DeviceWeightGemm(math, dy, n * TopDim, x, n * BottomDim, dw);
-                }
-                if (dx is not null)
-                {
-                    DeviceForwardGemm(math, dy, n * TopDim, w, dx, n * BottomDim, columnsReady: dw is not null);
-                }
-            }
-        }
-    }
+    private protected override void DeviceImageWeightGradient(OpenCLMath math, IDeviceMemory x, int offX, IDeviceMemory dy, int offY, IDeviceMemory dw)
+        => DeviceWeightGemm(math, dy, offY, x, offX, dw); // the top diff is the image side here: dW += x · im2col(dy)ᵀ
+
+    /// <inheritdoc />
+    private protected override void DeviceImageInputGradient(OpenCLMath math, IDeviceMemory dy, int offY, IDeviceMemory w, IDeviceMemory dx, int offX,
+        bool afterWeightGradient)
+        => DeviceForwardGemm(math, dy, offY, w, dx, offX, columnsReady: afterWeightGradient); // the weight step left im2col(dy) in the column buffer
 }
