@@ -343,24 +343,7 @@ public sealed class LSTMLayer : RecurrentLayerBase
         {
             math.Gemm(true, false, g, h, tn, 1f, dGates, 0, _hPrevD!.DeviceData(), 0, 1f, Blobs[HcIndex].MutableDeviceDiff(), 0);
         }
-        if (HasStatic && (ParamPropagateDown[2] || propagateDown[2]))
-        {
-            // Σ_t dgates_t: a column sum over the T steps of (T × N·4H).
-            IDeviceMemory sum = _staticD!.MutableDeviceData();
-            math.ColumnSum(Steps, ng, 1f, dGates, 0, 0f, sum, 0);
-            if (ParamPropagateDown[2])
-            {
-                math.Gemm(true, false, g, StaticDim, n, 1f, sum, 0, bottom[2].DeviceData(), 0, 1f, Blobs[2].MutableDeviceDiff(), 0);
-            }
-            if (propagateDown[2])
-            {
-                math.Gemm(false, false, n, StaticDim, g, 1f, sum, 0, Blobs[2].DeviceData(), 0, 0f, bottom[2].MutableDeviceDiff(), 0);
-            }
-        }
-        if (propagateDown[0])
-        {
-            math.Gemm(false, false, tn, InputDim, g, 1f, dGates, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
-        }
+        DeviceStaticAndInputGradients(math, dGates, g, _staticD, propagateDown, bottom);
     }
 
     /// <inheritdoc />

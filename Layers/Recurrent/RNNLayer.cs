@@ -323,23 +323,7 @@ public sealed class RNNLayer : RecurrentLayerBase
         {
             math.ColumnSum(tn, h, 1f, dPre, 0, 1f, Blobs[1].MutableDeviceDiff(), 0);
         }
-        if (HasStatic && (ParamPropagateDown[2] || propagateDown[2]))
-        {
-            IDeviceMemory sum = _staticD!.MutableDeviceData();
-            math.ColumnSum(Steps, nh, 1f, dPre, 0, 0f, sum, 0);
-            if (ParamPropagateDown[2])
-            {
-                math.Gemm(true, false, h, StaticDim, n, 1f, sum, 0, bottom[2].DeviceData(), 0, 1f, Blobs[2].MutableDeviceDiff(), 0);
-            }
-            if (propagateDown[2])
-            {
-                math.Gemm(false, false, n, StaticDim, h, 1f, sum, 0, Blobs[2].DeviceData(), 0, 0f, bottom[2].MutableDeviceDiff(), 0);
-            }
-        }
-        if (propagateDown[0])
-        {
-            math.Gemm(false, false, tn, InputDim, h, 1f, dPre, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
-        }
+        DeviceStaticAndInputGradients(math, dPre, h, _staticD, propagateDown, bottom);
     }
 
     /// <inheritdoc />

@@ -95,4 +95,33 @@ public abstract partial class RecurrentLayerBase
         }
         base.Dispose();
     }
+
+    /// <summary>
+    /// The gradients that flow from the pre-activations <paramref name="dPre"/> (T·N × <paramref name="width"/>: the
+    /// four gates of an LSTM, the hidden pre-activation of an RNN) into the static input (bottom 2, weights Blobs[2],
+    /// through Σ_t held in <paramref name="staticSum"/>) and into x (bottom 0, weights Blobs[0]).
+    /// </summary>
+    private protected void DeviceStaticAndInputGradients(OpenCLMath math, IDeviceMemory dPre, int width, Blob? staticSum,
+        ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        int n = Streams, tn = Steps * n;
+        if (HasStatic && (ParamPropagateDown[2] || propagateDown[2]))
+        {
+            // Σ_t dPre_t: a column sum over the T steps of (T × N·width).
+            IDeviceMemory sum = staticSum!.MutableDeviceData();
+            math.ColumnSum(Steps, n * width, 1f, dPre, 0, 0f, sum, 0);
+            if (ParamPropagateDown[2])
+            {
+                math.Gemm(true, false, width, StaticDim, n, 1f, sum, 0, bottom[2].DeviceData(), 0, 1f, Blobs[2].MutableDeviceDiff(), 0);
+            }
+            if (propagateDown[2])
+            {
+                math.Gemm(false, false, n, StaticDim, width, 1f, sum, 0, Blobs[2].DeviceData(), 0, 0f, bottom[2].MutableDeviceDiff(), 0);
+            }
+        }
+        if (propagateDown[0])
+        {
+            math.Gemm(false, false, tn, InputDim, width, 1f, dPre, 0, Blobs[0].DeviceData(), 0, 0f, bottom[0].MutableDeviceDiff(), 0);
+        }
+    }
 }
