@@ -67,11 +67,7 @@ public sealed class HingeLossLayer : LossLayer
     /// <inheritdoc />
     protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        if (propagateDown[1])
-        {
-            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
-        }
-        if (!propagateDown[0])
+        if (!PropagatesToPredictions(propagateDown, bottom))
         {
             return;
         }
@@ -117,11 +113,7 @@ public sealed class HingeLossLayer : LossLayer
             BackwardCpu(top, propagateDown, bottom);
             return;
         }
-        if (propagateDown[1])
-        {
-            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
-        }
-        if (!propagateDown[0])
+        if (!PropagatesToPredictions(propagateDown, bottom))
         {
             return;
         }

@@ -39,6 +39,19 @@ public abstract class LossLayer : Layer
         top[0].Reshape(ReadOnlySpan<int>.Empty);
     }
 
+    /// <summary>
+    /// Refuses a gradient into the labels (bottom 1) with a clear error and says whether the predictions (bottom 0)
+    /// want one: the guard every label-based loss runs first in its backward pass.
+    /// </summary>
+    protected bool PropagatesToPredictions(ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (propagateDown[1])
+        {
+            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
+        }
+        return propagateDown[0];
+    }
+
     /// <summary>Throws, naming both shapes, unless the two bottoms hold the same number of values (element-wise losses).</summary>
     protected void RequireEqualCounts(IReadOnlyList<Blob> bottom)
     {

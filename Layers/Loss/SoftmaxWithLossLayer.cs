@@ -111,11 +111,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
     /// <inheritdoc />
     protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        if (propagateDown[1])
-        {
-            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
-        }
-        if (!propagateDown[0])
+        if (!PropagatesToPredictions(propagateDown, bottom))
         {
             return;
         }
@@ -193,11 +189,7 @@ public sealed class SoftmaxWithLossLayer : LossLayer
             BackwardCpu(top, propagateDown, bottom);
             return;
         }
-        if (propagateDown[1])
-        {
-            throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
-        }
-        if (!propagateDown[0])
+        if (!PropagatesToPredictions(propagateDown, bottom))
         {
             return;
         }
