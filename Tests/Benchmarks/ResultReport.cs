@@ -16,21 +16,46 @@ internal static class ResultReport
                 $"{r.Measure.PadRight(width)} | {r.Engine,10:F1} | {r.Reference,10:F1} | {r.Ratio,6:F3} | {r.Unit}"));
     }
 
+    /// <summary>
+    /// Merges <paramref name="rows"/> into latest.json: a row replaces the stored row of the same measure, other stored rows
+    /// stay, so running `compare gemm` after `compare all` keeps the lenet/mlp/latency figures instead of dropping them.
+    /// </summary>
     public static string WriteJson(IReadOnlyList<ComparisonRow> rows, string startDirectory)
     {
         string dir = Path.Combine(FindBenchmarksDirectory(startDirectory), "results");
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, "latest.json");
-        var items = rows.Select(r => new
+        var merged = new List<StoredRow>(ReadStored(path));
+        foreach (var r in rows)
         {
-            measure = r.Measure,
-            engine = Math.Round(r.Engine, 3),
-            reference = Math.Round(r.Reference, 3),
-            unit = r.Unit,
-            ratio = Math.Round(r.Ratio, 4),
-        });
-        File.WriteAllText(path, JsonSerializer.Serialize(items, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            var row = new StoredRow(r.Measure, Math.Round(r.Engine, 3), Math.Round(r.Reference, 3), r.Unit, Math.Round(r.Ratio, 4));
+            int at = merged.FindIndex(s => s.measure == r.Measure);
+            if (at >= 0) merged[at] = row;
+            else merged.Add(row);
+        }
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(merged, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.Move(temporary, path, overwrite: true);
         return path;
+    }
+
+    // Lower-case names: they are the JSON field names the issue fixes (measure, engine, reference, unit, ratio).
+#pragma warning disable IDE1006
+    private sealed record StoredRow(string measure, double engine, double reference, string unit, double ratio);
+#pragma warning restore IDE1006
+
+    private static IEnumerable<StoredRow> ReadStored(string path)
+    {
+        if (!File.Exists(path)) return [];
+        try
+        {
+            return JsonSerializer.Deserialize<List<StoredRow>>(File.ReadAllText(path)) ?? [];
+        }
+        catch (JsonException)
+        {
+            // A file edited by hand into something unreadable is replaced rather than blocking a benchmark run.
+            return [];
+        }
     }
 
     // The binary runs from bin/...; results belong next to the project file so they can be committed.
