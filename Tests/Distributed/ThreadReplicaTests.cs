@@ -104,8 +104,8 @@ public sealed class ThreadReplicaTests
         Assert.That(replicated.Net.GetBlob("data").ShapeAt(0), Is.EqualTo(32));
         float[] expected = Weights(single);
         // Each replica sums 32 per-sample gradients and the two means are averaged, where one net sums 64 in one GEMM:
-        // only the float summation order differs (relative 1e-7 per step), which 20 momentum steps grow to well under
-        // 1e-5 absolute on weights of magnitude below 1.
+        // only the float summation order differs (relative 1e-7 per step); after 20 momentum steps the weights (magnitude
+        // below 1) agree to 1.2e-7 observed, asserted below 1e-5 to leave room for other SIMD widths and GEMM blockings.
         float difference = MaxAbsDifference(Weights(replicated), expected);
         TestContext.Out.WriteLine($"2 x 32 against 1 x 64 after {Steps} steps: max |weight difference| {difference:G3}");
         Assert.That(difference, Is.LessThan(1e-5f));
