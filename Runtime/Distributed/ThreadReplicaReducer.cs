@@ -32,6 +32,7 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
 
     private readonly Solver _solver;
     private readonly Net[] _nets;
+    private readonly Net[] _extra;
     private readonly Blob[][] _params;
     private readonly List<WorkerPool> _pools = [];
     private readonly List<Thread> _threads = [];
@@ -99,6 +100,7 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
             Dispose();
             throw;
         }
+        _extra = _nets[1..];
         _params = _nets.Select(n => n.LearnableParams.ToArray()).ToArray();
         _segments = Partition(_params[0], replicas);
         // The slim event creates its lock object on the first wait that blocks: do that here, not in some step.
@@ -115,7 +117,7 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
     }
 
     /// <summary>The extra replicas (the solver's net is replica 0 and not listed), e.g. to hand data to their MemoryData layers.</summary>
-    public IReadOnlyList<Net> Replicas => _nets.Skip(1).ToArray();
+    public IReadOnlyList<Net> Replicas => _extra;
 
     /// <inheritdoc />
     public bool IsRoot => true;
@@ -331,6 +333,7 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
         Net net = _nets[replica];
         // Not read from _generation: a stage released before this thread first runs must still be seen as new.
         int seen = 0;
+        net.ClearParamDiffs();
         while (true)
         {
             seen = AwaitStage(worker, seen);
@@ -340,7 +343,6 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
             }
             try
             {
-                net.ClearParamDiffs();
                 _losses[replica] = net.ForwardBackward();
             }
             catch (Exception e)
@@ -364,28 +366,41 @@ public sealed class ThreadReplicaReducer : IGradientReducer, IDisposable
                     _errors[replica] ??= e;
                 }
             }
+            else
+            {
+                // A failed step summed nothing, so nothing cleared this replica's gradients for the next one.
+                net.ClearParamDiffs();
+            }
             Volatile.Write(ref _workerAllocated[worker], GC.GetAllocatedBytesForCurrentThread());
             Arrive();
         }
     }
 
-    /// <summary>Thread <paramref name="part"/>'s share of the sum: its element range of every replica's gradient, in replica order.</summary>
+    /// <summary>
+    /// Thread <paramref name="part"/>'s share of the sum: its element range of every replica's gradient, added in replica
+    /// order into the solver net's. The extra replicas' ranges are zeroed right after, by the thread that read them, so
+    /// that their next backward pass starts from zero without a clearing pass on its way.
+    /// </summary>
     private void Sum(int part)
     {
         float scale = 1f / _nets.Length;
         int last = _nets.Length - 1;
+        if (last == 0)
+        {
+            return;
+        }
         foreach (Segment s in _segments[part])
         {
             Span<float> sum = _params[0][s.Param].MutableDiff.Slice(s.Start, s.Length);
             for (int r = 1; r < last; r++)
             {
-                TensorPrimitives.Add(sum, _params[r][s.Param].Diff.Slice(s.Start, s.Length), sum);
+                Span<float> replica = _params[r][s.Param].MutableDiff.Slice(s.Start, s.Length);
+                TensorPrimitives.Add(sum, replica, sum);
+                replica.Clear();
             }
-            if (last == 0)
-            {
-                continue;
-            }
-            TensorPrimitives.AddMultiply(sum, _params[last][s.Param].Diff.Slice(s.Start, s.Length), scale, sum);
+            Span<float> final = _params[last][s.Param].MutableDiff.Slice(s.Start, s.Length);
+            TensorPrimitives.AddMultiply(sum, final, scale, sum);
+            final.Clear();
         }
     }
 
