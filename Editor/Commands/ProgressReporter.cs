@@ -27,7 +27,9 @@ internal sealed class ProgressReporter
         _stdout = stdout;
         _live = live;
         int batch = solver.Net.Layers.Count > 0 && solver.Net.TopsOf(0).Count > 0 && solver.Net.TopsOf(0)[0].NumAxes > 0 ? solver.Net.TopsOf(0)[0].ShapeAt(0) : 1;
-        _imagesPerIteration = batch * solver.Param.IterSize;
+        // Replicas in this process each read their own batch of one iteration: report the images of all of them.
+        int replicas = solver.GradientReducer is Engine.Distributed.LocalReplicaReducer or Engine.Distributed.ThreadReplicaReducer ? solver.GradientReducer.ReplicaCount : 1;
+        _imagesPerIteration = batch * solver.Param.IterSize * replicas;
         _every = solver.Param.Display > 0 ? solver.Param.Display : 100;
     }
 

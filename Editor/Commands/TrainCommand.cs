@@ -24,7 +24,7 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
     public string Summary => "Train a net from a solver prototxt (Caffe's 'caffe train').";
 
     public string Usage => """
-        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N[,M...]] [--threads N] [--check-finite]
+        Usage: engine train --solver SOLVER.prototxt [--snapshot STATE.solverstate] [--weights A.caffemodel[,B.caffemodel]] [--iterations N] [--device cpu|opencl:N[,M...]] [--threads N] [--replicas N] [--check-finite]
 
           --solver      the solver definition (nets and snapshot_prefix are resolved against its directory)
           --snapshot    resume from a .solverstate written by an earlier run
@@ -33,6 +33,9 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
           --device      where to train: cpu (default, or ENGINE_DEVICE) or opencl:N (see engine device_query);
                         a comma list (opencl:0,1, cpu,cpu) trains one replica per device, each on batch_size samples
           --threads     CPU worker threads (default: ENGINE_THREADS or the core count)
+          --replicas    CPU data parallelism: N replicas of the train net, one thread each, each on
+                        batch_size/N samples of the same global batch (batch_size must divide by N;
+                        BatchNorm nets are refused); usually faster than splitting each layer over threads
           --check-finite  stop at the first layer whose output or gradient is NaN/Inf, naming it (slower)
 
         On a terminal a live progress bar shows iteration, loss, lr, images/s and ETA; with --no-color
@@ -47,7 +50,7 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
     public void Declare(System.CommandLine.Command command)
     {
         command.Value("solver", "the solver definition").Value("snapshot", "resume from a .solverstate").Value("weights", "initialise from trained weights (comma-separated)")
-            .Value("iterations", "override max_iter").Value("device", "cpu, opencl:N, or a comma list of replicas (opencl:0,1)").Value("threads", "CPU worker threads").Flag("check-finite", "stop at the first NaN/Inf");
+            .Value("iterations", "override max_iter").Value("device", "cpu, opencl:N, or a comma list of replicas (opencl:0,1)").Value("threads", "CPU worker threads").Value("replicas", "CPU replicas, one thread each, splitting the batch").Flag("check-finite", "stop at the first NaN/Inf");
     }
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -74,7 +77,28 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
             .AddLogging(b => b.ClearProviders().SetMinimumLevel(LogLevel.Information).AddProvider(new LineLoggerProvider(stdout, live)))
             .BuildServiceProvider();
         var factory = services.GetRequiredService<SolverFactory>();
-        using WorkerPool? pool = cl.Has("threads") ? new WorkerPool(cl.GetInt("threads", 1)) : null;
+        int threadReplicas = cl.Has("replicas") ? cl.GetInt("replicas", 1) : 1;
+        if (cl.Has("replicas"))
+        {
+            if (threadReplicas < 1)
+            {
+                throw new CliError($"--replicas {threadReplicas}: give a positive number of replicas");
+            }
+            if (cl.Has("threads") && cl.GetInt("threads", 1) != threadReplicas)
+            {
+                throw new CliError($"--threads {cl.GetInt("threads", 1)} with --replicas {threadReplicas}: each replica runs on one thread, so give --threads {threadReplicas} or leave it out");
+            }
+            if (cl.Get("device") is string chosen && !chosen.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CliError($"--replicas trains CPU replicas; it cannot be combined with --device {chosen}");
+            }
+            if (distributed is not null)
+            {
+                throw new CliError("--replicas trains replicas in this process; under mpirun give each rank one process");
+            }
+        }
+        // With replicas, the solver's net is replica 0 and runs on this thread alone; the others bring their own threads.
+        using WorkerPool? pool = cl.Has("replicas") ? new WorkerPool(1) : cl.Has("threads") ? new WorkerPool(cl.GetInt("threads", 1)) : null;
         IReadOnlyList<Backend>? replicas;
         try
         {
@@ -109,7 +133,12 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
             {
                 param.MaxIter = cl.GetInt("iterations", param.MaxIter);
             }
-            solver = factory.Create(param, Path.GetDirectoryName(Path.GetFullPath(solverPath)));
+            string? directory = Path.GetDirectoryName(Path.GetFullPath(solverPath));
+            if (threadReplicas > 1)
+            {
+                param = ReplicaBatchSplit.Apply(param, threadReplicas, directory);
+            }
+            solver = factory.Create(param, directory);
         }
         catch (Exception e) when (e is SolverException or DataSourceException)
         {
@@ -143,11 +172,25 @@ internal sealed class TrainCommand : ICliCommand, IDeclaresOptions
             {
                 throw new CliError($"--device {cl.Get("device")}: {e.Message}");
             }
+            ThreadReplicaReducer? threaded;
+            try
+            {
+                threaded = threadReplicas > 1 ? new ThreadReplicaReducer(solver, threadReplicas) : null;
+            }
+            catch (SolverException e)
+            {
+                throw new CliError($"--replicas {threadReplicas}: {e.Message}");
+            }
             using (local)
+            using (threaded)
             {
                 if (local is not null)
                 {
                     stdout.WriteLine($"Data-parallel: {local.ReplicaCount} replicas ({string.Join(", ", replicas!.Select(b => b.Name))}), each on batch_size samples; gradients summed in replica order.");
+                }
+                if (threaded is not null)
+                {
+                    stdout.WriteLine($"Data-parallel: {threaded.ReplicaCount} CPU replicas, one thread each, each on 1/{threaded.ReplicaCount} of batch_size; gradients summed in replica order.");
                 }
                 return Train(solver, resume, stdout, live);
             }

@@ -70,14 +70,21 @@ internal static class BenchmarkNets
     public static Solver SgdSolver(string netText, WorkerPool pool) => SgdSolver(netText, new CpuBackend(pool));
 
     /// <summary>The same SGD solver with its nets on <paramref name="backend"/> (an OpenCL device runs the update there too).</summary>
-    public static Solver SgdSolver(string netText, Backend backend)
+    public static Solver SgdSolver(string netText, Backend backend) => CreateSolver(SgdParameter(netText), backend);
+
+    /// <summary>The definition of that SGD solver over <paramref name="netText"/>.</summary>
+    public static SolverParameter SgdParameter(string netText)
     {
         SolverParameter param = NetDefinitions.ParseSolver(
             "base_lr: 0.01 momentum: 0.9 weight_decay: 0.0005 lr_policy: \"fixed\" max_iter: 1000000 random_seed: 1 type: \"SGD\"",
             "bench_solver.prototxt");
         param.NetParam = Parse(netText, "bench_net");
-        return SolverRegistry.CreateDefault().Create(param, new SolverContext(Registry) { Backend = backend });
+        return param;
     }
+
+    /// <summary>A solver of <paramref name="param"/> with its nets on <paramref name="backend"/>.</summary>
+    public static Solver CreateSolver(SolverParameter param, Backend backend) =>
+        SolverRegistry.CreateDefault().Create(param, new SolverContext(Registry) { Backend = backend });
 
     /// <summary>Fills every Input blob of <paramref name="net"/> with uniform data in [0, 1), and "label" with classes in [0, classes).</summary>
     public static void FillInputs(Net net, int classes = 10)

@@ -10,6 +10,8 @@ namespace Engine.Benchmarks;
 /// Per-layer time of the benchmark nets (`profile lenet-b1|mlp32-b1|lenet-train|mlp784-infer [--threads N]`): each layer's
 /// forward (and backward for training) is run alone many times; the figure is the fastest of several samples, which on a
 /// shared machine is the least disturbed one. This is where the closing notes' per-layer tables come from.
+/// `profile lenet-replicas|mlp784-replicas [--threads N]` times whole training steps the same way: one thread on batch 64,
+/// N thread replicas of batch 64/N, and one batch-64 net on an N-thread pool, with the parts of the replica step.
 /// </summary>
 internal static class LayerProfile
 {
@@ -21,8 +23,10 @@ internal static class LayerProfile
             case "mlp32-b1": return Inference(BenchmarkNets.Mlp32(1), "mlp32", 20000);
             case "lenet-train": return Training(BenchmarkNets.LeNet(64, true), threads, 20);
             case "mlp784-infer": return Training(BenchmarkNets.Mlp784(64, false), threads, 50, forwardOnly: true);
+            case "lenet-replicas": return Replicas(BenchmarkNets.LeNet(64, true), Math.Max(2, threads), 20);
+            case "mlp784-replicas": return Replicas(BenchmarkNets.Mlp784(64, true), Math.Max(2, threads), 50);
             default:
-                Console.Error.WriteLine("profile targets: lenet-b1, mlp32-b1, lenet-train, mlp784-infer");
+                Console.Error.WriteLine("profile targets: lenet-b1, mlp32-b1, lenet-train, mlp784-infer, lenet-replicas, mlp784-replicas");
                 return 2;
         }
     }
@@ -58,6 +62,51 @@ internal static class LayerProfile
         Report(net, i => Fastest(() => net.ForwardFromTo(i, i), iterations),
             forwardOnly ? null : i => Fastest(() => net.BackwardFromTo(i, i), iterations), whole);
         return 0;
+    }
+
+    private static int Replicas(string text, int threads, int iterations)
+    {
+        const int batch = 64;
+        void Line(string what, double seconds) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{what,-44} {seconds * 1e6,10:F1} µs{(what.StartsWith("step", StringComparison.Ordinal) ? $"  ({batch / seconds,7:F0} images/s)" : "")}"));
+        using (var one = new WorkerPool(1))
+        using (Solver solver = BenchmarkNets.SgdSolver(text, one))
+        {
+            BenchmarkNets.FillInputs(solver.Net);
+            Line("step, 1 thread, batch 64", Fastest(() => Step(solver), iterations));
+            Line("  forward+backward", Fastest(() => { solver.Net.ClearParamDiffs(); solver.Net.ForwardBackward(); }, iterations));
+            Line("  SGD update", Fastest(solver.ApplyGradients, iterations));
+        }
+        using (var one = new WorkerPool(1))
+        using (Solver solver = BenchmarkNets.CreateSolver(
+            Distributed.ReplicaBatchSplit.Apply(BenchmarkNets.SgdParameter(text), threads, null), new CpuBackend(one)))
+        {
+            BenchmarkNets.FillInputs(solver.Net);
+            Line($"  forward+backward of one replica, batch {batch / threads}", Fastest(() => { solver.Net.ClearParamDiffs(); solver.Net.ForwardBackward(); }, iterations));
+            using var reducer = new Distributed.ThreadReplicaReducer(solver, threads);
+            foreach (Net replica in reducer.Replicas) BenchmarkNets.FillInputs(replica);
+            Line($"step, {threads} thread replicas x batch {batch / threads}", Fastest(() =>
+            {
+                solver.Net.ClearParamDiffs();
+                float loss = reducer.ForwardBackward(solver.Net);
+                reducer.Reduce(solver.Net, loss, solver.Iter);
+                solver.ApplyGradients();
+            }, iterations));
+        }
+        using (var pool = new WorkerPool(threads))
+        using (Solver solver = BenchmarkNets.SgdSolver(text, pool))
+        {
+            BenchmarkNets.FillInputs(solver.Net);
+            Line($"step, layer-parallel on {threads} threads, batch 64", Fastest(() => Step(solver), iterations));
+        }
+        return 0;
+    }
+
+    private static void Step(Solver solver)
+    {
+        solver.Net.ClearParamDiffs();
+        solver.Net.ForwardBackward();
+        solver.ApplyGradients();
     }
 
     private static void Report(Net net, Func<int, double> forward, Func<int, double>? backward, double whole)

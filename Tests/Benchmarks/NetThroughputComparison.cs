@@ -1,5 +1,7 @@
 using System.Globalization;
 using Engine.Backends.Cpu;
+using Engine.Distributed;
+using Engine.Proto;
 using Engine.Solvers;
 
 namespace Engine.Benchmarks;
@@ -9,6 +11,11 @@ namespace Engine.Benchmarks;
 /// step is ClearParamDiffs + ForwardBackward + the SGD solver's update; inference is one forward pass to the softmax. Each
 /// round measures Engine then the reference, and the table reports medians over rounds.
 /// </summary>
+/// <remarks>
+/// Training on N &gt; 1 threads is measured in Engine's fastest configuration, N thread replicas of batch 64/N
+/// (<see cref="ThreadReplicaReducer"/>, <c>engine train --replicas N</c>), in row <c>-train-Nt</c>; the layer-parallel
+/// configuration (one net whose layers split their work over an N-thread pool) stays as row <c>-train-Nt-layerparallel</c>.
+/// </remarks>
 internal abstract class NetThroughputComparison : IComparison
 {
     private const int Batch = 64;
@@ -32,6 +39,10 @@ internal abstract class NetThroughputComparison : IComparison
             using var torch = new TorchReference(threads);
             using var pool = new WorkerPool(threads);
             bool cpu = settings.CpuTime && threads == 1;
+            if (threads > 1)
+            {
+                rows.Add(MeasureReplicas(threads, torch, settings));
+            }
             using (Solver solver = BenchmarkNets.SgdSolver(NetText(Batch, true), pool))
             {
                 BenchmarkNets.FillInputs(solver.Net);
@@ -41,7 +52,8 @@ internal abstract class NetThroughputComparison : IComparison
                     solver.Net.ForwardBackward();
                     solver.ApplyGradients();
                 }
-                rows.Add(Measure($"{ModelName}-train-{threads}t", "train", Train, torch, settings, cpu));
+                string measure = threads > 1 ? $"{ModelName}-train-{threads}t-layerparallel" : $"{ModelName}-train-{threads}t";
+                rows.Add(Measure(measure, "train", Train, torch, settings, cpu));
             }
             using (var net = new Net(BenchmarkNets.Parse(NetText(Batch, false), ModelName),
                 BenchmarkNets.Registry, new NetOptions { Phase = Proto.Phase.Test, Backend = new CpuBackend(pool) }))
@@ -51,6 +63,33 @@ internal abstract class NetThroughputComparison : IComparison
             }
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The same training step on <paramref name="threads"/> thread replicas of batch 64/threads that share the weights: the
+    /// calling thread runs replica 0, the gradients are summed across the threads, then one SGD update.
+    /// </summary>
+    private ComparisonRow MeasureReplicas(int threads, TorchReference torch, BenchmarkSettings settings)
+    {
+        using var pool = new WorkerPool(1);
+        SolverParameter param = ReplicaBatchSplit.Apply(BenchmarkNets.SgdParameter(NetText(Batch, true)), threads, null);
+        using Solver solver = BenchmarkNets.CreateSolver(param, new CpuBackend(pool));
+        using var reducer = new ThreadReplicaReducer(solver, threads);
+        BenchmarkNets.FillInputs(solver.Net);
+        foreach (Net replica in reducer.Replicas)
+        {
+            BenchmarkNets.FillInputs(replica);
+        }
+        void Train()
+        {
+            solver.Net.ClearParamDiffs();
+            float loss = reducer.ForwardBackward(solver.Net);
+            reducer.Reduce(solver.Net, loss, solver.Iter);
+            solver.ApplyGradients();
+        }
+        string measure = $"{ModelName}-train-{threads}t";
+        Console.Error.WriteLine($"{measure}: Engine configuration: {threads} thread replicas x batch {Batch / threads} sharing the weights (engine train --replicas {threads})");
+        return Measure(measure, "train", Train, torch, settings, false);
     }
 
     private ComparisonRow Measure(string measure, string mode, Action step, TorchReference torch, BenchmarkSettings settings, bool cpu)
