@@ -16,6 +16,7 @@ internal static unsafe class DirectConvolution
     private const int Lanes = 8;
     private const int Slots = 4;
     private const int ChannelBlock = 4;
+    private const int WideChannelBlock = 5;
 
     /// <summary>Whether <see cref="Forward"/> handles this geometry on this machine.</summary>
     public static bool Supports(ConvolutionGeometry g, int group, int outHeight, int outWidth) =>
@@ -36,6 +37,15 @@ internal static unsafe class DirectConvolution
         int o = 0;
         // Wide path: a 512-bit accumulator covers two 8-output vectors (two rows when the output is 8 wide), halving the FMAs.
         bool wide = Avx512F.IsSupported && slots % (2 * Slots) == 0;
+        // Five channels first: 20 accumulators share each input vector, amortising its loads and inserts over more FMAs.
+        for (; wide && o + WideChannelBlock <= outputs; o += WideChannelBlock)
+        {
+            for (int s = 0; s < slots; s += 2 * Slots)
+            {
+                Block5Wide(x, height, width, channels, kh, kw, w + (long)o * taps, taps, bias is null ? null : bias + o,
+                    y + (long)o * oh * ow, oh * ow, s, vectorsPerRow);
+            }
+        }
         for (; wide && o + ChannelBlock <= outputs; o += ChannelBlock)
         {
             for (int s = 0; s < slots; s += 2 * Slots)
@@ -182,6 +192,70 @@ internal static unsafe class DirectConvolution
         Store(a20, y, o0, o1); Store(a21, y, o2, o3); Store(a22, y, o4, o5); Store(a23, y, o6, o7);
         y += plane;
         Store(a30, y, o0, o1); Store(a31, y, o2, o3); Store(a32, y, o4, o5); Store(a33, y, o6, o7);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block5Wide(float* x, int height, int width, int channels, int kh, int kw, float* w, int taps, float* bias,
+        float* y, int plane, int slot, int vectorsPerRow)
+    {
+        int ow = width - kw + 1;
+        (int i0, int o0) = Slot(slot, vectorsPerRow, width, ow);
+        (int i1, int o1) = Slot(slot + 1, vectorsPerRow, width, ow);
+        (int i2, int o2) = Slot(slot + 2, vectorsPerRow, width, ow);
+        (int i3, int o3) = Slot(slot + 3, vectorsPerRow, width, ow);
+        (int i4, int o4) = Slot(slot + 4, vectorsPerRow, width, ow);
+        (int i5, int o5) = Slot(slot + 5, vectorsPerRow, width, ow);
+        (int i6, int o6) = Slot(slot + 6, vectorsPerRow, width, ow);
+        (int i7, int o7) = Slot(slot + 7, vectorsPerRow, width, ow);
+        Vector512<float> b0 = bias is null ? default : Vector512.Create(bias[0]);
+        Vector512<float> b1 = bias is null ? default : Vector512.Create(bias[1]);
+        Vector512<float> b2 = bias is null ? default : Vector512.Create(bias[2]);
+        Vector512<float> b3 = bias is null ? default : Vector512.Create(bias[3]);
+        Vector512<float> b4 = bias is null ? default : Vector512.Create(bias[4]);
+        Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0;
+        Vector512<float> a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+        Vector512<float> a20 = b2, a21 = b2, a22 = b2, a23 = b2;
+        Vector512<float> a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+        Vector512<float> a40 = b4, a41 = b4, a42 = b4, a43 = b4;
+        float* w0 = w, w1 = w + taps, w2 = w + 2 * taps, w3 = w + 3 * taps, w4 = w + 4 * taps;
+        int planeIn = height * width;
+        for (int c = 0; c < channels; c++)
+        {
+            float* xc = x + (long)c * planeIn;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                float* row = xc + ky * width;
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    float* r = row + kx;
+                    Vector512<float> x0 = Pair(r, i0, i1), x1 = Pair(r, i2, i3), x2 = Pair(r, i4, i5), x3 = Pair(r, i6, i7);
+                    Vector512<float> v = Vector512.Create(*w0++);
+                    a00 = Avx512F.FusedMultiplyAdd(x0, v, a00); a01 = Avx512F.FusedMultiplyAdd(x1, v, a01);
+                    a02 = Avx512F.FusedMultiplyAdd(x2, v, a02); a03 = Avx512F.FusedMultiplyAdd(x3, v, a03);
+                    v = Vector512.Create(*w1++);
+                    a10 = Avx512F.FusedMultiplyAdd(x0, v, a10); a11 = Avx512F.FusedMultiplyAdd(x1, v, a11);
+                    a12 = Avx512F.FusedMultiplyAdd(x2, v, a12); a13 = Avx512F.FusedMultiplyAdd(x3, v, a13);
+                    v = Vector512.Create(*w2++);
+                    a20 = Avx512F.FusedMultiplyAdd(x0, v, a20); a21 = Avx512F.FusedMultiplyAdd(x1, v, a21);
+                    a22 = Avx512F.FusedMultiplyAdd(x2, v, a22); a23 = Avx512F.FusedMultiplyAdd(x3, v, a23);
+                    v = Vector512.Create(*w3++);
+                    a30 = Avx512F.FusedMultiplyAdd(x0, v, a30); a31 = Avx512F.FusedMultiplyAdd(x1, v, a31);
+                    a32 = Avx512F.FusedMultiplyAdd(x2, v, a32); a33 = Avx512F.FusedMultiplyAdd(x3, v, a33);
+                    v = Vector512.Create(*w4++);
+                    a40 = Avx512F.FusedMultiplyAdd(x0, v, a40); a41 = Avx512F.FusedMultiplyAdd(x1, v, a41);
+                    a42 = Avx512F.FusedMultiplyAdd(x2, v, a42); a43 = Avx512F.FusedMultiplyAdd(x3, v, a43);
+                }
+            }
+        }
+        Store(a00, y, o0, o1); Store(a01, y, o2, o3); Store(a02, y, o4, o5); Store(a03, y, o6, o7);
+        y += plane;
+        Store(a10, y, o0, o1); Store(a11, y, o2, o3); Store(a12, y, o4, o5); Store(a13, y, o6, o7);
+        y += plane;
+        Store(a20, y, o0, o1); Store(a21, y, o2, o3); Store(a22, y, o4, o5); Store(a23, y, o6, o7);
+        y += plane;
+        Store(a30, y, o0, o1); Store(a31, y, o2, o3); Store(a32, y, o4, o5); Store(a33, y, o6, o7);
+        y += plane;
+        Store(a40, y, o0, o1); Store(a41, y, o2, o3); Store(a42, y, o4, o5); Store(a43, y, o6, o7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,13 +6,15 @@ namespace Engine.Tests.Layers.Vision;
 
 /// <summary>
 /// The im2col-free forward path of Convolution (unpadded, stride 1, output width a multiple of 8): its outputs against a
-/// plain loop over the definition, on the shapes that take each of its blocks (wide 512-bit, 256-bit, channel remainder,
-/// no bias), and its gradients (the backward pass still runs through im2col).
+/// plain loop over the definition, on the shapes that take each of its blocks (wide 512-bit five- and four-channel, 256-bit,
+/// channel remainder, no bias), and its gradients (the backward pass still runs through im2col).
 /// </summary>
 public class DirectConvolutionTests
 {
-    [TestCase(1, 1, 28, 28, 20, 5, true)] // LeNet conv1: wide blocks over 72 row vectors.
-    [TestCase(2, 20, 12, 12, 50, 5, true)] // LeNet conv2: wide blocks, two channels left over.
+    [TestCase(1, 1, 28, 28, 20, 5, true)] // LeNet conv1: five-channel wide blocks over 72 row vectors.
+    [TestCase(2, 20, 12, 12, 50, 5, true)] // LeNet conv2: ten five-channel wide blocks.
+    [TestCase(1, 3, 12, 12, 9, 5, true)] // A five- then a four-channel wide block.
+    [TestCase(1, 2, 10, 10, 7, 3, false)] // A five-channel wide block, no bias, two channels left over.
     [TestCase(1, 3, 6, 10, 6, 3, true)] // Four row vectors: the 256-bit block, two channels left over.
     [TestCase(1, 2, 10, 12, 5, 5, false)] // Eight row vectors, no bias, one channel left over.
     public void Forward_MatchesTheDefinition(int num, int channels, int height, int width, int outputs, int kernel, bool bias)
