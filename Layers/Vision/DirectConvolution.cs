@@ -35,6 +35,7 @@ internal static unsafe class DirectConvolution
         int slots = oh * vectorsPerRow;
         int taps = channels * kh * kw;
         int o = 0;
+        int* offsets = SlotOffsets(slots, vectorsPerRow, width, ow);
         // Wide path: a 512-bit accumulator covers two 8-output vectors (two rows when the output is 8 wide), halving the FMAs.
         bool wide = Avx512F.IsSupported && slots % (2 * Slots) == 0;
         // Five channels first: 20 accumulators share each input vector, amortising its loads and inserts over more FMAs.
@@ -43,7 +44,7 @@ internal static unsafe class DirectConvolution
             for (int s = 0; s < slots; s += 2 * Slots)
             {
                 Block5Wide(x, height, width, channels, kh, kw, w + (long)o * taps, taps, bias is null ? null : bias + o,
-                    y + (long)o * oh * ow, oh * ow, s, vectorsPerRow);
+                    y + (long)o * oh * ow, oh * ow, s, offsets);
             }
         }
         for (; wide && o + ChannelBlock <= outputs; o += ChannelBlock)
@@ -51,7 +52,7 @@ internal static unsafe class DirectConvolution
             for (int s = 0; s < slots; s += 2 * Slots)
             {
                 Block4Wide(x, height, width, channels, kh, kw, w + (long)o * taps, taps, bias is null ? null : bias + o,
-                    y + (long)o * oh * ow, oh * ow, s, vectorsPerRow);
+                    y + (long)o * oh * ow, oh * ow, s, offsets);
             }
         }
         for (; o + ChannelBlock <= outputs; o += ChannelBlock)
@@ -59,7 +60,7 @@ internal static unsafe class DirectConvolution
             for (int s = 0; s < slots; s += Slots)
             {
                 Block4(x, height, width, channels, kh, kw, w + (long)o * taps, taps, bias is null ? null : bias + o,
-                    y + (long)o * oh * ow, oh * ow, s, vectorsPerRow);
+                    y + (long)o * oh * ow, oh * ow, s, offsets);
             }
         }
         for (; o < outputs; o++)
@@ -67,28 +68,42 @@ internal static unsafe class DirectConvolution
             for (int s = 0; s < slots; s += Slots)
             {
                 Block1(x, height, width, channels, kh, kw, w + (long)o * taps, bias is null ? null : bias + o,
-                    y + (long)o * oh * ow, s, vectorsPerRow);
+                    y + (long)o * oh * ow, s, offsets);
             }
         }
     }
 
-    /// <summary>Input offset and output offset of vector slot <paramref name="slot"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int In, int Out) Slot(int slot, int vectorsPerRow, int width, int ow)
+    [ThreadStatic]
+    private static int[]? t_offsets;
+
+    /// <summary>
+    /// Input and output offsets of every vector slot (pairs), worked out once per image instead of by a division in each
+    /// block for every channel block. Kept per thread (images run in parallel) and grown once.
+    /// </summary>
+    private static int* SlotOffsets(int slots, int vectorsPerRow, int width, int ow)
     {
-        int row = slot / vectorsPerRow, col = (slot - row * vectorsPerRow) * Lanes;
-        return (row * width + col, row * ow + col);
+        int[] table = t_offsets is { } t && t.Length >= 2 * slots ? t : (t_offsets = GC.AllocateUninitializedArray<int>(2 * slots, pinned: true));
+        int* offsets = (int*)Unsafe.AsPointer(ref table[0]);
+        int slot = 0;
+        for (int row = 0; slot < slots; row++)
+        {
+            for (int col = 0; col < vectorsPerRow * Lanes; col += Lanes, slot++)
+            {
+                offsets[2 * slot] = row * width + col;
+                offsets[2 * slot + 1] = row * ow + col;
+            }
+        }
+        return offsets;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4(float* x, int height, int width, int channels, int kh, int kw, float* w, int taps, float* bias,
-        float* y, int plane, int slot, int vectorsPerRow)
+        float* y, int plane, int slot, int* offsets)
     {
-        int ow = width - kw + 1;
-        (int in0, int out0) = Slot(slot, vectorsPerRow, width, ow);
-        (int in1, int out1) = Slot(slot + 1, vectorsPerRow, width, ow);
-        (int in2, int out2) = Slot(slot + 2, vectorsPerRow, width, ow);
-        (int in3, int out3) = Slot(slot + 3, vectorsPerRow, width, ow);
+        (int in0, int out0) = (offsets[2 * (slot)], offsets[2 * (slot) + 1]);
+        (int in1, int out1) = (offsets[2 * (slot + 1)], offsets[2 * (slot + 1) + 1]);
+        (int in2, int out2) = (offsets[2 * (slot + 2)], offsets[2 * (slot + 2) + 1]);
+        (int in3, int out3) = (offsets[2 * (slot + 3)], offsets[2 * (slot + 3) + 1]);
         Vector256<float> b0 = bias is null ? default : Vector256.Create(bias[0]);
         Vector256<float> b1 = bias is null ? default : Vector256.Create(bias[1]);
         Vector256<float> b2 = bias is null ? default : Vector256.Create(bias[2]);
@@ -139,17 +154,16 @@ internal static unsafe class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4Wide(float* x, int height, int width, int channels, int kh, int kw, float* w, int taps, float* bias,
-        float* y, int plane, int slot, int vectorsPerRow)
+        float* y, int plane, int slot, int* offsets)
     {
-        int ow = width - kw + 1;
-        (int i0, int o0) = Slot(slot, vectorsPerRow, width, ow);
-        (int i1, int o1) = Slot(slot + 1, vectorsPerRow, width, ow);
-        (int i2, int o2) = Slot(slot + 2, vectorsPerRow, width, ow);
-        (int i3, int o3) = Slot(slot + 3, vectorsPerRow, width, ow);
-        (int i4, int o4) = Slot(slot + 4, vectorsPerRow, width, ow);
-        (int i5, int o5) = Slot(slot + 5, vectorsPerRow, width, ow);
-        (int i6, int o6) = Slot(slot + 6, vectorsPerRow, width, ow);
-        (int i7, int o7) = Slot(slot + 7, vectorsPerRow, width, ow);
+        (int i0, int o0) = (offsets[2 * (slot)], offsets[2 * (slot) + 1]);
+        (int i1, int o1) = (offsets[2 * (slot + 1)], offsets[2 * (slot + 1) + 1]);
+        (int i2, int o2) = (offsets[2 * (slot + 2)], offsets[2 * (slot + 2) + 1]);
+        (int i3, int o3) = (offsets[2 * (slot + 3)], offsets[2 * (slot + 3) + 1]);
+        (int i4, int o4) = (offsets[2 * (slot + 4)], offsets[2 * (slot + 4) + 1]);
+        (int i5, int o5) = (offsets[2 * (slot + 5)], offsets[2 * (slot + 5) + 1]);
+        (int i6, int o6) = (offsets[2 * (slot + 6)], offsets[2 * (slot + 6) + 1]);
+        (int i7, int o7) = (offsets[2 * (slot + 7)], offsets[2 * (slot + 7) + 1]);
         Vector512<float> b0 = bias is null ? default : Vector512.Create(bias[0]);
         Vector512<float> b1 = bias is null ? default : Vector512.Create(bias[1]);
         Vector512<float> b2 = bias is null ? default : Vector512.Create(bias[2]);
@@ -196,17 +210,16 @@ internal static unsafe class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block5Wide(float* x, int height, int width, int channels, int kh, int kw, float* w, int taps, float* bias,
-        float* y, int plane, int slot, int vectorsPerRow)
+        float* y, int plane, int slot, int* offsets)
     {
-        int ow = width - kw + 1;
-        (int i0, int o0) = Slot(slot, vectorsPerRow, width, ow);
-        (int i1, int o1) = Slot(slot + 1, vectorsPerRow, width, ow);
-        (int i2, int o2) = Slot(slot + 2, vectorsPerRow, width, ow);
-        (int i3, int o3) = Slot(slot + 3, vectorsPerRow, width, ow);
-        (int i4, int o4) = Slot(slot + 4, vectorsPerRow, width, ow);
-        (int i5, int o5) = Slot(slot + 5, vectorsPerRow, width, ow);
-        (int i6, int o6) = Slot(slot + 6, vectorsPerRow, width, ow);
-        (int i7, int o7) = Slot(slot + 7, vectorsPerRow, width, ow);
+        (int i0, int o0) = (offsets[2 * (slot)], offsets[2 * (slot) + 1]);
+        (int i1, int o1) = (offsets[2 * (slot + 1)], offsets[2 * (slot + 1) + 1]);
+        (int i2, int o2) = (offsets[2 * (slot + 2)], offsets[2 * (slot + 2) + 1]);
+        (int i3, int o3) = (offsets[2 * (slot + 3)], offsets[2 * (slot + 3) + 1]);
+        (int i4, int o4) = (offsets[2 * (slot + 4)], offsets[2 * (slot + 4) + 1]);
+        (int i5, int o5) = (offsets[2 * (slot + 5)], offsets[2 * (slot + 5) + 1]);
+        (int i6, int o6) = (offsets[2 * (slot + 6)], offsets[2 * (slot + 6) + 1]);
+        (int i7, int o7) = (offsets[2 * (slot + 7)], offsets[2 * (slot + 7) + 1]);
         Vector512<float> b0 = bias is null ? default : Vector512.Create(bias[0]);
         Vector512<float> b1 = bias is null ? default : Vector512.Create(bias[1]);
         Vector512<float> b2 = bias is null ? default : Vector512.Create(bias[2]);
@@ -267,13 +280,12 @@ internal static unsafe class DirectConvolution
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block1(float* x, int height, int width, int channels, int kh, int kw, float* w, float* bias,
-        float* y, int slot, int vectorsPerRow)
+        float* y, int slot, int* offsets)
     {
-        int ow = width - kw + 1;
-        (int in0, int out0) = Slot(slot, vectorsPerRow, width, ow);
-        (int in1, int out1) = Slot(slot + 1, vectorsPerRow, width, ow);
-        (int in2, int out2) = Slot(slot + 2, vectorsPerRow, width, ow);
-        (int in3, int out3) = Slot(slot + 3, vectorsPerRow, width, ow);
+        (int in0, int out0) = (offsets[2 * (slot)], offsets[2 * (slot) + 1]);
+        (int in1, int out1) = (offsets[2 * (slot + 1)], offsets[2 * (slot + 1) + 1]);
+        (int in2, int out2) = (offsets[2 * (slot + 2)], offsets[2 * (slot + 2) + 1]);
+        (int in3, int out3) = (offsets[2 * (slot + 3)], offsets[2 * (slot + 3) + 1]);
         Vector256<float> b = bias is null ? default : Vector256.Create(bias[0]);
         Vector256<float> a0 = b, a1 = b, a2 = b, a3 = b;
         int planeIn = height * width;
