@@ -73,6 +73,174 @@ internal static unsafe class DirectConvolution
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="ForwardMaxPool2x2"/> handles this geometry: the direct path with an even number of output rows and
+    /// a whole number of four-pair blocks, each pair being the same 8 columns of two successive output rows.
+    /// </summary>
+    public static bool SupportsMaxPool2x2(ConvolutionGeometry g, int group, int outHeight, int outWidth) =>
+        Supports(g, group, outHeight, outWidth) && Avx512F.IsSupported && outHeight % 2 == 0 && outHeight / 2 * (outWidth / Lanes) % Slots == 0;
+
+    /// <summary>
+    /// <see cref="Forward"/> followed by Caffe's 2×2 stride-2 max pooling (same strict comparisons in the same order as
+    /// <c>PoolingLayer</c>'s), without the convolution output ever leaving the registers: <paramref name="pooled"/> gets
+    /// outputs × (oh / 2) × (ow / 2). The sums are <see cref="Forward"/>'s (same blocks, same order), so the values are too.
+    /// </summary>
+    public static void ForwardMaxPool2x2(float* x, int channels, int height, int width, float* w, float* bias, int outputs, int kh, int kw,
+        float* pooled)
+    {
+        int oh = height - kh + 1, ow = width - kw + 1;
+        int vectorsPerRow = ow / Lanes, pairs = oh / 2 * vectorsPerRow;
+        int pooledPlane = oh / 2 * (ow / 2), taps = channels * kh * kw;
+        int* offsets = PairOffsets(pairs, vectorsPerRow, width, ow / 2);
+        int o = 0;
+        for (; o + WideChannelBlock <= outputs; o += WideChannelBlock)
+        {
+            for (int t = 0; t < pairs; t += Slots)
+            {
+                Block5Pooled(x, height, width, channels, kh, kw, w + (long)o * taps, taps, bias is null ? null : bias + o,
+                    pooled + (long)o * pooledPlane, pooledPlane, t, offsets);
+            }
+        }
+        if (o < outputs)
+        {
+            // The last few channels: the plain path into scratch, then the same pooling rule.
+            int left = outputs - o;
+            float* full = Scratch(ref t_leftover, left * oh * ow);
+            Forward(x, channels, height, width, w + (long)o * taps, bias is null ? null : bias + o, left, kh, kw, full);
+            for (int c = 0; c < left; c++)
+            {
+                float* src = full + (long)c * oh * ow;
+                float* dst = pooled + (long)(o + c) * pooledPlane;
+                for (int r = 0; r < oh / 2; r++)
+                {
+                    for (int q = 0; q < ow / 2; q++)
+                    {
+                        float* r0 = src + 2 * r * ow + 2 * q, r1 = r0 + ow;
+                        float best = -float.MaxValue;
+                        if (r0[0] > best) best = r0[0];
+                        if (r0[1] > best) best = r0[1];
+                        if (r1[0] > best) best = r1[0];
+                        if (r1[1] > best) best = r1[1];
+                        dst[r * (ow / 2) + q] = best;
+                    }
+                }
+            }
+        }
+    }
+
+    [ThreadStatic]
+    private static float[]? t_leftover;
+
+    [ThreadStatic]
+    private static int[]? t_pairs;
+
+    private static float* Scratch(ref float[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(Math.Max(size, 1), pinned: true);
+        }
+        return (float*)Unsafe.AsPointer(ref buffer[0]);
+    }
+
+    /// <summary>Per pair of output rows 2r, 2r+1 at columns 8q..8q+7: its input offset and its pooled output offset.</summary>
+    private static int* PairOffsets(int pairs, int vectorsPerRow, int width, int pooledWidth)
+    {
+        int[] table = t_pairs is { } t && t.Length >= 2 * pairs ? t : (t_pairs = GC.AllocateUninitializedArray<int>(2 * pairs, pinned: true));
+        int* offsets = (int*)Unsafe.AsPointer(ref table[0]);
+        int pair = 0;
+        for (int r = 0; pair < pairs; r++)
+        {
+            for (int q = 0; q < vectorsPerRow; q++, pair++)
+            {
+                offsets[2 * pair] = 2 * r * width + q * Lanes;
+                offsets[2 * pair + 1] = r * pooledWidth + q * Lanes / 2;
+            }
+        }
+        return offsets;
+    }
+
+    /// <summary>
+    /// <see cref="Block5Wide"/> over four row pairs, each accumulator holding 8 columns of output rows 2r (low half) and
+    /// 2r+1 (high half), pooled on the way out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block5Pooled(float* x, int height, int width, int channels, int kh, int kw, float* w, int taps, float* bias,
+        float* y, int plane, int pair, int* offsets)
+    {
+        int i0 = offsets[2 * pair], i1 = offsets[2 * pair + 2], i2 = offsets[2 * pair + 4], i3 = offsets[2 * pair + 6];
+        int o0 = offsets[2 * pair + 1], o1 = offsets[2 * pair + 3], o2 = offsets[2 * pair + 5], o3 = offsets[2 * pair + 7];
+        Vector512<float> b0 = bias is null ? default : Vector512.Create(bias[0]);
+        Vector512<float> b1 = bias is null ? default : Vector512.Create(bias[1]);
+        Vector512<float> b2 = bias is null ? default : Vector512.Create(bias[2]);
+        Vector512<float> b3 = bias is null ? default : Vector512.Create(bias[3]);
+        Vector512<float> b4 = bias is null ? default : Vector512.Create(bias[4]);
+        Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0;
+        Vector512<float> a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+        Vector512<float> a20 = b2, a21 = b2, a22 = b2, a23 = b2;
+        Vector512<float> a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+        Vector512<float> a40 = b4, a41 = b4, a42 = b4, a43 = b4;
+        float* w0 = w, w1 = w + taps, w2 = w + 2 * taps, w3 = w + 3 * taps, w4 = w + 4 * taps;
+        int planeIn = height * width;
+        for (int c = 0; c < channels; c++)
+        {
+            float* xc = x + (long)c * planeIn;
+            for (int ky = 0; ky < kh; ky++)
+            {
+                float* row = xc + ky * width;
+                for (int kx = 0; kx < kw; kx++)
+                {
+                    float* r = row + kx;
+                    Vector512<float> x0 = Pair(r, i0, i0 + width), x1 = Pair(r, i1, i1 + width);
+                    Vector512<float> x2 = Pair(r, i2, i2 + width), x3 = Pair(r, i3, i3 + width);
+                    Vector512<float> v = Vector512.Create(*w0++);
+                    a00 = Avx512F.FusedMultiplyAdd(x0, v, a00); a01 = Avx512F.FusedMultiplyAdd(x1, v, a01);
+                    a02 = Avx512F.FusedMultiplyAdd(x2, v, a02); a03 = Avx512F.FusedMultiplyAdd(x3, v, a03);
+                    v = Vector512.Create(*w1++);
+                    a10 = Avx512F.FusedMultiplyAdd(x0, v, a10); a11 = Avx512F.FusedMultiplyAdd(x1, v, a11);
+                    a12 = Avx512F.FusedMultiplyAdd(x2, v, a12); a13 = Avx512F.FusedMultiplyAdd(x3, v, a13);
+                    v = Vector512.Create(*w2++);
+                    a20 = Avx512F.FusedMultiplyAdd(x0, v, a20); a21 = Avx512F.FusedMultiplyAdd(x1, v, a21);
+                    a22 = Avx512F.FusedMultiplyAdd(x2, v, a22); a23 = Avx512F.FusedMultiplyAdd(x3, v, a23);
+                    v = Vector512.Create(*w3++);
+                    a30 = Avx512F.FusedMultiplyAdd(x0, v, a30); a31 = Avx512F.FusedMultiplyAdd(x1, v, a31);
+                    a32 = Avx512F.FusedMultiplyAdd(x2, v, a32); a33 = Avx512F.FusedMultiplyAdd(x3, v, a33);
+                    v = Vector512.Create(*w4++);
+                    a40 = Avx512F.FusedMultiplyAdd(x0, v, a40); a41 = Avx512F.FusedMultiplyAdd(x1, v, a41);
+                    a42 = Avx512F.FusedMultiplyAdd(x2, v, a42); a43 = Avx512F.FusedMultiplyAdd(x3, v, a43);
+                }
+            }
+        }
+        Pool(a00, y + o0); Pool(a01, y + o1); Pool(a02, y + o2); Pool(a03, y + o3);
+        y += plane;
+        Pool(a10, y + o0); Pool(a11, y + o1); Pool(a12, y + o2); Pool(a13, y + o3);
+        y += plane;
+        Pool(a20, y + o0); Pool(a21, y + o1); Pool(a22, y + o2); Pool(a23, y + o3);
+        y += plane;
+        Pool(a30, y + o0); Pool(a31, y + o1); Pool(a32, y + o2); Pool(a33, y + o3);
+        y += plane;
+        Pool(a40, y + o0); Pool(a41, y + o1); Pool(a42, y + o2); Pool(a43, y + o3);
+    }
+
+    /// <summary>
+    /// The four 2×2 maxima of 8 columns of two rows (low and high half of <paramref name="v"/>): per window the strict
+    /// comparisons top-left, top-right, bottom-left, bottom-right against −float.MaxValue, as the pooling layer does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pool(Vector512<float> v, float* y)
+    {
+        Vector256<float> top = v.GetLower(), bottom = v.GetUpper();
+        Vector128<float> t0 = top.GetLower(), t1 = top.GetUpper(), u0 = bottom.GetLower(), u1 = bottom.GetUpper();
+        Vector128<float> best = Larger(Sse.Shuffle(t0, t1, 0x88), Vector128.Create(-float.MaxValue));
+        best = Larger(Sse.Shuffle(t0, t1, 0xDD), best);
+        best = Larger(Sse.Shuffle(u0, u1, 0x88), best);
+        Larger(Sse.Shuffle(u0, u1, 0xDD), best).Store(y);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Larger(Vector128<float> v, Vector128<float> best) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(v, best), v, best);
+
     [ThreadStatic]
     private static int[]? t_offsets;
 

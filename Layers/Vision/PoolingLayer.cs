@@ -15,7 +15,7 @@ namespace Engine.Layers;
 /// STOCHASTIC exists only on GPU in Caffe and is rejected here.
 /// </summary>
 [Layer("Pooling", Summary = "2-D MAX/AVE pooling with pad, stride, global pooling and Caffe's ceil rounding.")]
-public sealed class PoolingLayer : Layer
+public sealed class PoolingLayer : Layer, Engine.Embedding.IMaxPool2x2Values
 {
     private PoolingParameter.Types.PoolMethod _method;
     private bool _global;
@@ -33,6 +33,7 @@ public sealed class PoolingLayer : Layer
     private int _num;
     private int[] _argmax = [];
     private bool _argmaxStale;
+    private bool _singleTop;
     private float[] _recomputed = [];
     private Blob? _deviceArgmax;
     private OpenCLKernel? _forwardKernel;
@@ -124,6 +125,7 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc />
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        _singleTop = top.Count == 1;
         Blob b = bottom[0];
         if (b.NumAxes != 4)
         {
@@ -276,6 +278,10 @@ public sealed class PoolingLayer : Layer
             }
         }
     }
+
+    bool Engine.Embedding.IMaxPool2x2Values.IsMaxPool2x2Values =>
+        _method == PoolingParameter.Types.PoolMethod.Max && IsPlain2x2 && Phase == Phase.Test && _singleTop
+        && 2 * _pooledH == _height && 2 * _pooledW == _width && Backend is not OpenCLBackend;
 
     /// <summary>Caffe's LeNet pooling: 2×2 windows, stride 2, no padding, every window inside the image.</summary>
     private bool IsPlain2x2 => _kernelH == 2 && _kernelW == 2 && _strideH == 2 && _strideW == 2 && _padH == 0 && _padW == 0
