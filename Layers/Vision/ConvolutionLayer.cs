@@ -12,7 +12,7 @@ namespace Engine.Layers;
 /// Gradients per image: dW += dy·colᵀ, db += Σ dy, dx = col2im(Wᵀ·dy).
 /// </summary>
 [Layer("Convolution", Summary = "N-D convolution with groups, dilation, stride, pad and bias (Caffe semantics).")]
-public sealed class ConvolutionLayer : BaseConvolutionLayer
+public sealed class ConvolutionLayer : BaseConvolutionLayer, Engine.Embedding.IFusesMaxPool2x2
 {
     /// <summary>Creates the layer.</summary>
     public ConvolutionLayer(LayerParameter param)
@@ -38,6 +38,23 @@ public sealed class ConvolutionLayer : BaseConvolutionLayer
         {
             _height = bottom[0].ShapeAt(axis + 1);
             _width = bottom[0].ShapeAt(axis + 2);
+        }
+    }
+
+    bool Engine.Embedding.IFusesMaxPool2x2.CanFuseMaxPool2x2(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        _direct && bottom.Count == 1 && top.Count == 1 && Backend is not OpenCLBackend
+        && DirectConvolution.SupportsMaxPool2x2(Geometry, Group, top[0].ShapeAt(Geometry.ChannelAxis + 1), top[0].ShapeAt(Geometry.ChannelAxis + 2));
+
+    unsafe void Engine.Embedding.IFusesMaxPool2x2.ForwardFusedMaxPool2x2(IReadOnlyList<Blob> bottom, Blob pooled)
+    {
+        int pooledDim = pooled.CountFrom(Geometry.ChannelAxis);
+        fixed (float* x = bottom[0].Data, y = pooled.MutableData, w = Blobs[0].Data, b = BiasTerm ? Blobs[1].Data : default)
+        {
+            for (int n = 0; n < Num; n++)
+            {
+                DirectConvolution.ForwardMaxPool2x2(x + (long)n * BottomDim, Channels, _height, _width, w, BiasTerm ? b : null,
+                    NumOutput, Geometry.Kernel[0], Geometry.Kernel[1], y + (long)n * pooledDim);
+            }
         }
     }
 

@@ -15,7 +15,7 @@ namespace Engine.Layers;
 /// STOCHASTIC exists only on GPU in Caffe and is rejected here.
 /// </summary>
 [Layer("Pooling", Summary = "2-D MAX/AVE pooling with pad, stride, global pooling and Caffe's ceil rounding.")]
-public sealed class PoolingLayer : Layer
+public sealed class PoolingLayer : Layer, Engine.Embedding.IMaxPool2x2Values
 {
     private PoolingParameter.Types.PoolMethod _method;
     private bool _global;
@@ -32,6 +32,9 @@ public sealed class PoolingLayer : Layer
     private int _pooledW;
     private int _num;
     private int[] _argmax = [];
+    private bool _argmaxStale;
+    private bool _singleTop;
+    private float[] _recomputed = [];
     private Blob? _deviceArgmax;
     private OpenCLKernel? _forwardKernel;
     private OpenCLKernel? _backwardKernel;
@@ -122,6 +125,7 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc />
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        _singleTop = top.Count == 1;
         Blob b = bottom[0];
         if (b.NumAxes != 4)
         {
@@ -186,12 +190,20 @@ public sealed class PoolingLayer : Layer
     /// <inheritdoc />
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        EnsureArgmax(top[0].Count);
         ReadOnlySpan<float> x = bottom[0].Data;
         Span<float> y = top[0].MutableData;
         int planeIn = _height * _width;
         int planeOut = _pooledH * _pooledW;
         int planes = _num * _channels;
+        _argmaxStale = false;
+        if (_method == PoolingParameter.Types.PoolMethod.Max && IsPlain2x2 && Phase == Phase.Test && top.Count == 1)
+        {
+            // Inference rarely runs backward: leave the positions to BackwardCpu, which finds them again from the same bottom.
+            MaxPool2x2Values(x, y, planes);
+            _argmaxStale = true;
+            return;
+        }
+        EnsureArgmax(top[0].Count);
         if (_method == PoolingParameter.Types.PoolMethod.Max && IsPlain2x2)
         {
             MaxPool2x2Parallel(x, y, planes);
@@ -266,6 +278,10 @@ public sealed class PoolingLayer : Layer
             }
         }
     }
+
+    bool Engine.Embedding.IMaxPool2x2Values.IsMaxPool2x2Values =>
+        _method == PoolingParameter.Types.PoolMethod.Max && IsPlain2x2 && Phase == Phase.Test && _singleTop
+        && 2 * _pooledH == _height && 2 * _pooledW == _width && Backend is not OpenCLBackend;
 
     /// <summary>Caffe's LeNet pooling: 2×2 windows, stride 2, no padding, every window inside the image.</summary>
     private bool IsPlain2x2 => _kernelH == 2 && _kernelW == 2 && _strideH == 2 && _strideW == 2 && _padH == 0 && _padW == 0
@@ -374,6 +390,69 @@ public sealed class PoolingLayer : Layer
         return ow;
     }
 
+    /// <summary>
+    /// <see cref="MaxPool2x2"/> without the positions, on the calling thread (inference handles run single-threaded): the
+    /// same four strict comparisons in the same order, so the values are the same, signed zeros and NaNs included.
+    /// </summary>
+    private unsafe void MaxPool2x2Values(ReadOnlySpan<float> xs, Span<float> ys, int planes)
+    {
+        int width = _width, pooledH = _pooledH, pooledW = _pooledW;
+        int planeIn = _height * width, planeOut = pooledH * pooledW;
+        fixed (float* x = xs, y = ys)
+        {
+            for (int pl = 0; pl < planes; pl++)
+            {
+                float* src = x + (long)pl * planeIn;
+                float* dst = y + (long)pl * planeOut;
+                for (int oh = 0; oh < pooledH; oh++, dst += pooledW)
+                {
+                    float* r0 = src + 2 * oh * width;
+                    float* r1 = r0 + width;
+                    int ow = 0;
+                    if (Avx2.IsSupported)
+                    {
+                        var lowest = Vector256.Create(-float.MaxValue);
+                        for (; ow + 8 <= pooledW; ow += 8)
+                        {
+                            int c = 2 * ow;
+                            Vector256<float> best = Larger(Even(r0 + c), lowest);
+                            best = Larger(Odd(r0 + c), best);
+                            best = Larger(Even(r1 + c), best);
+                            Larger(Odd(r1 + c), best).Store(dst + ow);
+                        }
+                        for (; ow + 4 <= pooledW; ow += 4)
+                        {
+                            int c = 2 * ow;
+                            Vector128<float> a = Vector128.Load(r0 + c), b = Vector128.Load(r0 + c + 4);
+                            Vector128<float> d = Vector128.Load(r1 + c), e = Vector128.Load(r1 + c + 4);
+                            Vector128<float> best = Larger(Sse.Shuffle(a, b, 0x88), Vector128.Create(-float.MaxValue));
+                            best = Larger(Sse.Shuffle(a, b, 0xDD), best);
+                            best = Larger(Sse.Shuffle(d, e, 0x88), best);
+                            Larger(Sse.Shuffle(d, e, 0xDD), best).Store(dst + ow);
+                        }
+                    }
+                    for (; ow < pooledW; ow++)
+                    {
+                        int c = 2 * ow;
+                        float best = -float.MaxValue;
+                        if (r0[c] > best) best = r0[c];
+                        if (r0[c + 1] > best) best = r0[c + 1];
+                        if (r1[c] > best) best = r1[c];
+                        if (r1[c + 1] > best) best = r1[c + 1];
+                        dst[ow] = best;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>v where v &gt; best, else best (a strict comparison: NaN and equal values keep best).</summary>
+    private static Vector256<float> Larger(Vector256<float> v, Vector256<float> best) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(v, best), v, best);
+
+    private static Vector128<float> Larger(Vector128<float> v, Vector128<float> best) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(v, best), v, best);
+
     /// <summary>Elements 0, 2, ..., 14 of the 16 floats at <paramref name="p"/>.</summary>
     private static unsafe Vector256<float> Even(float* p) =>
         Avx2.Permute4x64(Avx.Shuffle(Vector256.Load(p), Vector256.Load(p + 8), 0x88).AsDouble(), 0xD8).AsSingle();
@@ -426,6 +505,17 @@ public sealed class PoolingLayer : Layer
             return;
         }
         EnsureArgmax(top[0].Count);
+        if (_argmaxStale)
+        {
+            // The forward pass kept only the values; the positions come from the bottom, which a backward pass may assume
+            // unchanged since forward (Caffe's convention), into scratch so that an in-place consumer's top stays as it is.
+            if (_recomputed.Length < top[0].Count)
+            {
+                _recomputed = new float[top[0].Count];
+            }
+            MaxPool2x2Parallel(bottom[0].Data, _recomputed, _num * _channels);
+            _argmaxStale = false;
+        }
         ReadOnlySpan<float> dy = top[0].Diff;
         Span<float> dx = bottom[0].MutableDiff;
         dx.Clear();
