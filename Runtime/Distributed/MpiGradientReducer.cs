@@ -69,6 +69,40 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         _waitTicks = 0;
     }
 
+    /// <summary>
+    /// Mean time of one step's gradient reduction alone (pack, allreduce of every bucket, unpack) when all ranks start
+    /// it together, over <paramref name="repetitions"/> back-to-back rounds after a first collective that lines the
+    /// ranks up. <see cref="CommunicationTime"/> also counts waiting for a rank that is still computing; this is the
+    /// cost of the collective itself. For benchmarks, after at least one step: it overwrites the parameter diffs with
+    /// their mean over ranks, as a step's reduction does. Every rank must call it.
+    /// </summary>
+    /// <param name="net">The net trained so far.</param>
+    /// <param name="repetitions">Rounds to average over.</param>
+    public TimeSpan MeasureReduction(Net net, int repetitions)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        Prepare(net);
+        _comm.AllreduceSum(_loss, "the start of the allreduce measurement");
+        GradientBuckets.Bucket[] buckets = _buckets!.Items;
+        IReadOnlyList<Blob> parameters = net.LearnableParams;
+        float scale = 1f / _comm.Size;
+        long t0 = Stopwatch.GetTimestamp();
+        for (int r = 0; r < repetitions; r++)
+        {
+            for (int b = 0; b < buckets.Length; b++)
+            {
+                StartBucket(b);
+            }
+            for (int b = 0; b < buckets.Length; b++)
+            {
+                _comm.Wait(ref _requests[b], _started[b], "the allreduce measurement");
+                GradientBuckets.Unpack(buckets[b], parameters, scale);
+            }
+        }
+        return Stopwatch.GetElapsedTime(t0) / repetitions;
+    }
+
     /// <inheritdoc />
     public void Synchronize(Solver solver)
     {
