@@ -61,7 +61,7 @@ try
         {
             double images = (double)options.Batch * size * options.Iterations;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT ranks={size} batch_per_rank={options.Batch} iterations={options.Iterations} seconds={seconds:0.###} images_per_s={images / seconds:0.#} images_per_cpu_s={images / cpuSeconds:0.#} comm_share={comms / seconds:0.0000} wait_share={waits / seconds:0.0000} reduce_ms={reduceMs:0.###} gc0={collections} buckets={reducer?.BucketCount ?? 0}"));
+                $"RESULT ranks={size} batch_per_rank={options.Batch} iterations={options.Iterations} seconds={seconds:0.###} images_per_s={images / seconds:0.#} images_per_cpu_s={images / cpuSeconds:0.#} comm_share={comms / seconds:0.0000} wait_share={waits / seconds:0.0000} reduce_ms={reduceMs:0.###} gc0={collections} params={solver.Net.LearnableParams.Sum(b => b.Count)} buckets={reducer?.BucketCount ?? 0}"));
         }
     }
     else
