@@ -56,7 +56,7 @@ try
         double comms = reducer?.CommunicationTime.TotalSeconds ?? 0;
         double waits = reducer?.WaitTime.TotalSeconds ?? 0;
         // The reduction alone, ranks lined up: what the step would spend on it if no rank ever waited for a slower one.
-        double reduceMs = size > 1 ? reducer!.MeasureReduction(solver.Net, 5).TotalMilliseconds : 0;
+        double reduceMs = size > 1 ? reducer!.MeasureReduction(solver.Net, options.ReduceRepetitions).TotalMilliseconds : 0;
         if (rank == 0)
         {
             double images = (double)options.Batch * size * options.Iterations;
@@ -184,6 +184,7 @@ internal sealed record WorkerOptions
     public double TimeoutSeconds { get; init; } = 30;
     public int DelayMs { get; init; }
     public int BucketFloats { get; init; } = MpiGradientReducer.DefaultBucketFloats;
+    public int ReduceRepetitions { get; init; } = 5;
     public string? Output { get; init; }
     public string? PidDirectory { get; init; }
     public string? SnapshotPrefix { get; init; }
@@ -217,6 +218,7 @@ internal sealed record WorkerOptions
                 "--timeout" => o with { TimeoutSeconds = double.Parse(v, CultureInfo.InvariantCulture) },
                 "--delay-ms" => o with { DelayMs = Int() },
                 "--bucket-floats" => o with { BucketFloats = Int() },
+                "--reduce-reps" => o with { ReduceRepetitions = Int() },
                 "--out" => o with { Output = v },
                 "--pid-dir" => o with { PidDirectory = v },
                 "--snapshot-prefix" => o with { SnapshotPrefix = v },
