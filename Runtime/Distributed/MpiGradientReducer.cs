@@ -35,6 +35,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private MpiProgressThread? _progress;
     private long _commTicks;
     private long _waitTicks;
+    private long _waitCpuNanoseconds;
 
     /// <summary>Reduces over the ranks of <paramref name="communicator"/>.</summary>
     /// <param name="communicator">MPI_COMM_WORLD.</param>
@@ -62,11 +63,19 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     /// <summary>The part of <see cref="CommunicationTime"/> spent blocked after backward, waiting for the last reductions.</summary>
     public TimeSpan WaitTime => Stopwatch.GetElapsedTime(0, _waitTicks);
 
-    /// <summary>Zeroes <see cref="CommunicationTime"/> and <see cref="WaitTime"/>.</summary>
+    /// <summary>
+    /// CPU time this rank's compute thread used during <see cref="WaitTime"/> (packing, polling, unpacking and the
+    /// spin while another rank is still computing). On a machine shared with other jobs, rank CPU time less this is
+    /// the rate a rank would have with a core of its own and a peer that never fell behind.
+    /// </summary>
+    public TimeSpan WaitCpuTime => TimeSpan.FromTicks(_waitCpuNanoseconds / 100);
+
+    /// <summary>Zeroes <see cref="CommunicationTime"/>, <see cref="WaitTime"/> and <see cref="WaitCpuTime"/>.</summary>
     public void ResetTimers()
     {
         _commTicks = 0;
         _waitTicks = 0;
+        _waitCpuNanoseconds = 0;
     }
 
     /// <summary>
@@ -256,6 +265,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         Prepare(net);
         long t0 = Stopwatch.GetTimestamp();
+        long cpu0 = ThreadCpuClock.Nanoseconds();
         // From here this thread waits on the requests itself; a second poller would only contend for the lock.
         _progress?.End();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
@@ -283,6 +293,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         _comm.Wait(ref lossRequest, lossStart, "the loss allreduce", iteration);
         _nextBucket = 0;
         long waited = Stopwatch.GetTimestamp() - t0;
+        _waitCpuNanoseconds += ThreadCpuClock.Nanoseconds() - cpu0;
         _waitTicks += waited;
         _commTicks += waited;
         return _loss[0] * scale;
