@@ -25,6 +25,7 @@ public sealed class MpiBenchmarkWorkerTests
         Assert.That(result["ranks"], Is.EqualTo(2));
         Assert.That(result["buckets"], Is.EqualTo(1), "0.58 MB of gradients should travel in one fused buffer");
         Assert.That(result["images_per_s"], Is.GreaterThan(0));
+        Assert.That(result["images_per_core_s"], Is.GreaterThan(0).And.LessThan(double.PositiveInfinity), "CPU time without the wait must stay positive");
         Assert.That(result["reduce_ms"], Is.GreaterThan(0), "two ranks must time the reduction alone");
         Assert.That(result["reduce_ms"], Is.LessThan(1000 * result["seconds"] / result["iterations"] + 1000), "the reduction alone took longer than a whole step plus a second");
     }

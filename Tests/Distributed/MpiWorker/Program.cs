@@ -57,16 +57,17 @@ try
         double waits = reducer?.WaitTime.TotalSeconds ?? 0;
         double waitCpu = reducer?.WaitCpuTime.TotalSeconds ?? 0;
         // The reduction alone, ranks lined up: what the step would spend on it if no rank ever waited for a slower one.
-        double reduceMs = size > 1 ? reducer!.MeasureReduction(solver.Net, options.ReduceRepetitions).TotalMilliseconds : 0;
+        (TimeSpan reduceWall, TimeSpan reduceCpu) = size > 1 ? reducer!.MeasureReduction(solver.Net, options.ReduceRepetitions) : default;
+        double reduceMs = reduceWall.TotalMilliseconds;
         // A rank with a core of its own and a peer that never falls behind: its CPU time outside the blocked wait
         // (on a shared machine that wait is mostly spinning while the scheduler runs the peer's competitors) plus
-        // the reduction itself, timed with the ranks lined up.
-        double coreSeconds = cpuSeconds - waitCpu + options.Iterations * reduceMs / 1000;
+        // the reduction itself, timed with the ranks lined up (its CPU time: its wall time also counts other jobs).
+        double coreSeconds = cpuSeconds - waitCpu + options.Iterations * reduceCpu.TotalSeconds;
         if (rank == 0)
         {
             double images = (double)options.Batch * size * options.Iterations;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"RESULT ranks={size} batch_per_rank={options.Batch} iterations={options.Iterations} seconds={seconds:0.###} images_per_s={images / seconds:0.#} images_per_cpu_s={images / cpuSeconds:0.#} images_per_core_s={images / coreSeconds:0.#} comm_share={comms / seconds:0.0000} wait_share={waits / seconds:0.0000} reduce_ms={reduceMs:0.###} gc0={collections} params={solver.Net.LearnableParams.Sum(b => b.Count)} buckets={reducer?.BucketCount ?? 0}"));
+                $"RESULT ranks={size} batch_per_rank={options.Batch} iterations={options.Iterations} seconds={seconds:0.###} images_per_s={images / seconds:0.#} images_per_cpu_s={images / cpuSeconds:0.#} images_per_core_s={images / coreSeconds:0.#} comm_share={comms / seconds:0.0000} wait_share={waits / seconds:0.0000} reduce_ms={reduceMs:0.###} reduce_cpu_ms={reduceCpu.TotalMilliseconds:0.###} gc0={collections} params={solver.Net.LearnableParams.Sum(b => b.Count)} buckets={reducer?.BucketCount ?? 0}"));
         }
     }
     else
