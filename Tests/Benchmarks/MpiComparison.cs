@@ -18,8 +18,9 @@ namespace Engine.Benchmarks;
 internal sealed class MpiComparison : IComparison
 {
     /// <summary>
-    /// <c>mpirun</c> process binding (<c>--bind-to</c>); <c>none</c> by default. Binding each rank to a core gains
-    /// nothing measurable on an idle 2-core machine and, on a shared one, keeps a rank on a core that another job is using.
+    /// <c>mpirun</c> process binding (<c>--bind-to</c>); <c>none</c> by default. On a shared machine binding each rank
+    /// to a core kept a rank on a core another job was using and lowered the 2-rank figure (README); set <c>core</c>
+    /// to compare on an idle machine.
     /// </summary>
     private const string BindVariable = "ENGINE_MPI_BIND";
 
