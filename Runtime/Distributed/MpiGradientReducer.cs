@@ -35,6 +35,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private MpiProgressThread? _progress;
     private long _commTicks;
     private long _waitTicks;
+    private long _waitCpuNanoseconds;
 
     /// <summary>Reduces over the ranks of <paramref name="communicator"/>.</summary>
     /// <param name="communicator">MPI_COMM_WORLD.</param>
@@ -62,11 +63,57 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     /// <summary>The part of <see cref="CommunicationTime"/> spent blocked after backward, waiting for the last reductions.</summary>
     public TimeSpan WaitTime => Stopwatch.GetElapsedTime(0, _waitTicks);
 
-    /// <summary>Zeroes <see cref="CommunicationTime"/> and <see cref="WaitTime"/>.</summary>
+    /// <summary>
+    /// CPU time this rank's compute thread used during <see cref="WaitTime"/> (packing, polling, unpacking and the
+    /// spin while another rank is still computing). On a machine shared with other jobs, rank CPU time less this is
+    /// the rate a rank would have with a core of its own and a peer that never fell behind.
+    /// </summary>
+    public TimeSpan WaitCpuTime => TimeSpan.FromTicks(_waitCpuNanoseconds / 100);
+
+    /// <summary>Zeroes <see cref="CommunicationTime"/>, <see cref="WaitTime"/> and <see cref="WaitCpuTime"/>.</summary>
     public void ResetTimers()
     {
         _commTicks = 0;
         _waitTicks = 0;
+        _waitCpuNanoseconds = 0;
+    }
+
+    /// <summary>
+    /// Mean time of one step's gradient reduction alone (pack, allreduce of every bucket, unpack) when all ranks start
+    /// it together, over <paramref name="repetitions"/> back-to-back rounds after a first collective that lines the
+    /// ranks up. <see cref="CommunicationTime"/> also counts waiting for a rank that is still computing; this is the
+    /// cost of the collective itself. For benchmarks, after at least one step: it overwrites the parameter diffs with
+    /// their mean over ranks, as a step's reduction does. Every rank must call it.
+    /// </summary>
+    /// <param name="net">The net trained so far.</param>
+    /// <param name="repetitions">Rounds to average over.</param>
+    /// <returns>Wall-clock time per round, and this thread's CPU time per round (on a shared machine, closer to what
+    /// the reduction costs with a core per rank: the wall clock also counts time the scheduler gave to other jobs).</returns>
+    public (TimeSpan Wall, TimeSpan Cpu) MeasureReduction(Net net, int repetitions)
+    {
+        ArgumentNullException.ThrowIfNull(net);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        Prepare(net);
+        _comm.AllreduceSum(_loss, "the start of the allreduce measurement");
+        GradientBuckets.Bucket[] buckets = _buckets!.Items;
+        IReadOnlyList<Blob> parameters = net.LearnableParams;
+        float scale = 1f / _comm.Size;
+        long t0 = Stopwatch.GetTimestamp();
+        long cpu0 = ThreadCpuClock.Nanoseconds();
+        for (int r = 0; r < repetitions; r++)
+        {
+            for (int b = 0; b < buckets.Length; b++)
+            {
+                StartBucket(b);
+            }
+            for (int b = 0; b < buckets.Length; b++)
+            {
+                _comm.Wait(ref _requests[b], _started[b], "the allreduce measurement");
+                GradientBuckets.Unpack(buckets[b], parameters, scale);
+            }
+        }
+        long cpu = ThreadCpuClock.Nanoseconds() - cpu0;
+        return (Stopwatch.GetElapsedTime(t0) / repetitions, TimeSpan.FromTicks(cpu / 100 / repetitions));
     }
 
     /// <inheritdoc />
@@ -222,6 +269,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         Prepare(net);
         long t0 = Stopwatch.GetTimestamp();
+        long cpu0 = ThreadCpuClock.Nanoseconds();
         // From here this thread waits on the requests itself; a second poller would only contend for the lock.
         _progress?.End();
         GradientBuckets.Bucket[] buckets = _buckets!.Items;
@@ -249,6 +297,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         _comm.Wait(ref lossRequest, lossStart, "the loss allreduce", iteration);
         _nextBucket = 0;
         long waited = Stopwatch.GetTimestamp() - t0;
+        _waitCpuNanoseconds += ThreadCpuClock.Nanoseconds() - cpu0;
         _waitTicks += waited;
         _commTicks += waited;
         return _loss[0] * scale;
