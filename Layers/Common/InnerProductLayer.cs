@@ -1,4 +1,5 @@
 using Engine.Memory;
+using Engine.Backends.Cpu;
 using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
@@ -13,6 +14,17 @@ namespace Engine.Layers;
 [Layer("InnerProduct", Summary = "Fully connected layer y = x·Wᵀ + b over the axes from `axis` on.")]
 public sealed class InnerProductLayer : Layer
 {
+    // Weights larger than this are not prepacked: the packed copy would double a memory footprint that is already large,
+    // and at that size packing is a small part of the product anyway.
+    private const long MaxPrepackedWeights = 16L << 20;
+
+    // The weights packed in the SGEMM kernel's layout, and which memory at which version they were packed from: inference
+    // multiplies the same weights batch after batch, so forward reuses them until a write (solver step, weight load,
+    // MutableData) bumps the version or the weight blob's memory is replaced (ShareData).
+    private readonly PrepackedB _packedWeights = new();
+    private SyncedMemory? _packedFrom;
+    private long _packedVersion;
+
     private int _m;
     private int _k;
     private int _n;
@@ -79,7 +91,16 @@ public sealed class InnerProductLayer : Layer
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         Span<float> y = top[0].MutableData;
-        Ops.Gemm(false, !_transpose, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, y);
+        // One row takes the GEMV path, which reads the weights in place as fast as it could read a packed copy.
+        if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights)
+        {
+            PackWeights(cpu.Pool);
+            Sgemm.MultiplyPrepacked(false, _m, _n, _k, 1f, bottom[0].Data, _k, _packedWeights, 0f, y, _n, cpu.Pool);
+        }
+        else
+        {
+            Ops.Gemm(false, !_transpose, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, y);
+        }
         if (_bias)
         {
             ReadOnlySpan<float> b = Blobs[1].Data;
@@ -89,6 +110,21 @@ public sealed class InnerProductLayer : Layer
                 Ops.Add(row, b, row);
             }
         }
+    }
+
+    private void PackWeights(WorkerPool pool)
+    {
+        Blob weight = Blobs[0];
+        SyncedMemory memory = weight.DataMemory;
+        ReadOnlySpan<float> w = weight.Data; // syncs a newer device copy first; reading does not change the version
+        if (ReferenceEquals(memory, _packedFrom) && memory.Version == _packedVersion && _packedWeights.MatchesCurrentPath
+            && _packedWeights.K == _k && _packedWeights.N == _n)
+        {
+            return;
+        }
+        _packedWeights.Pack(!_transpose, _k, _n, w, _transpose ? _n : _k, pool);
+        _packedFrom = memory;
+        _packedVersion = memory.Version;
     }
 
     /// <inheritdoc />

@@ -1,0 +1,165 @@
+using Engine.Backends.Cpu;
+using Engine.Formats;
+using Engine.Proto;
+using Engine.Solvers;
+using Engine.Tests.Support;
+using NUnit.Framework;
+
+namespace Engine.Tests.Layers.Common;
+
+/// <summary>
+/// InnerProduct keeps its weights packed for SGEMM between forward passes; every way the weights change must be seen by the
+/// next forward: a solver step, weights copied from a trained net, a direct MutableData write, sharing another net's weights.
+/// </summary>
+[TestFixture]
+[NonParallelizable] // one test forces the process-wide SGEMM path
+public class InnerProductPrepackTests
+{
+    private const int Batch = 7, Inputs = 300, Outputs = 37;
+
+    private WorkerPool _pool = null!;
+
+    [SetUp]
+    public void CreatePool() => _pool = new WorkerPool(2);
+
+    [TearDown]
+    public void DisposePool() => _pool.Dispose();
+
+    private static string NetText(bool transpose) => $$"""
+        name: "fc"
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: {{Batch}} dim: 3 dim: {{Inputs / 3}} } } }
+        layer { name: "label" type: "Input" top: "label" input_param { shape { dim: {{Batch}} } } }
+        layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
+                inner_product_param { num_output: {{Outputs}} transpose: {{(transpose ? "true" : "false")}}
+                  weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" std: 0.1 } } }
+        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+        """;
+
+    private Engine.Net BuildNet(bool transpose, ulong seed)
+    {
+        var net = new Engine.Net(NetDefinitions.ParseNet(NetText(transpose), "fc.prototxt"), TestData.Registry,
+            new NetOptions { Phase = Phase.Train, Seed = seed, Backend = new CpuBackend(_pool) });
+        Fill(net);
+        return net;
+    }
+
+    private static void Fill(Engine.Net net)
+    {
+        TestData.Uniform([Batch, 3, Inputs / 3], 21).Data.CopyTo(net.GetBlob("data").MutableData);
+        Span<float> labels = net.GetBlob("label").MutableData;
+        for (int i = 0; i < labels.Length; i++) labels[i] = i % Outputs;
+    }
+
+    /// <summary>Asserts the layer's output is x·Wᵀ + b (or x·W + b) for the weights the blobs hold now.</summary>
+    private static void AssertOutputMatchesWeights(Engine.Net net, bool transpose, string when)
+    {
+        var layer = net.GetLayer("ip");
+        ReadOnlySpan<float> x = net.GetBlob("data").Data, w = layer.Blobs[0].Data, b = layer.Blobs[1].Data, y = net.GetBlob("ip").Data;
+        for (int i = 0; i < Batch; i++)
+        for (int j = 0; j < Outputs; j++)
+        {
+            double sum = b[j], scale = Math.Abs(b[j]);
+            for (int p = 0; p < Inputs; p++)
+            {
+                double term = (double)x[i * Inputs + p] * (transpose ? w[p * Outputs + j] : w[j * Inputs + p]);
+                sum += term;
+                scale += Math.Abs(term);
+            }
+            Assert.That(y[i * Outputs + j], Is.EqualTo(sum).Within(1e-6 * scale + 1e-6), $"{when}: ip[{i},{j}]");
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void DirectWeightWriteIsSeenByTheNextForward(bool transpose)
+    {
+        using var net = BuildNet(transpose, 1);
+        net.Forward();
+        AssertOutputMatchesWeights(net, transpose, "first forward");
+        Span<float> w = net.GetLayer("ip").Blobs[0].MutableData;
+        for (int i = 0; i < w.Length; i += 3) w[i] = -2 * w[i] + 0.01f;
+        net.Forward();
+        AssertOutputMatchesWeights(net, transpose, "after a MutableData write");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void SolverStepIsSeenByTheNextForward(bool transpose)
+    {
+        SolverParameter param = NetDefinitions.ParseSolver(
+            "base_lr: 0.5 momentum: 0.9 lr_policy: \"fixed\" max_iter: 10 random_seed: 1 type: \"SGD\"", "solver.prototxt");
+        param.NetParam = NetDefinitions.ParseNet(NetText(transpose), "fc.prototxt");
+        using Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = new CpuBackend(_pool) });
+        Fill(solver.Net);
+        float[] before = solver.Net.GetLayer("ip").Blobs[0].Data.ToArray();
+        for (int step = 0; step < 3; step++)
+        {
+            solver.Step(1);
+            solver.Net.Forward();
+            AssertOutputMatchesWeights(solver.Net, transpose, $"after step {step + 1}");
+        }
+        Assert.That(solver.Net.GetLayer("ip").Blobs[0].Data.ToArray(), Is.Not.EqualTo(before), "the steps changed the weights");
+    }
+
+    [Test]
+    public void CopyTrainedLayersFromIsSeenByTheNextForward()
+    {
+        using var trained = BuildNet(false, 1);
+        using var net = BuildNet(false, 2);
+        net.Forward();
+        float[] stale = net.GetBlob("ip").Data.ToArray();
+        net.CopyTrainedLayersFrom(trained.ToProto());
+        net.Forward();
+        trained.Forward();
+        AssertOutputMatchesWeights(net, false, "after CopyTrainedLayersFrom");
+        Assert.That(net.GetBlob("ip").Data.ToArray(), Is.EqualTo(trained.GetBlob("ip").Data.ToArray()));
+        Assert.That(net.GetBlob("ip").Data.ToArray(), Is.Not.EqualTo(stale));
+    }
+
+    [Test]
+    public void SharedWeightsAreSeenByTheNextForward()
+    {
+        using var trained = BuildNet(false, 1);
+        using var net = BuildNet(false, 2);
+        net.Forward();
+        net.ShareTrainedLayersWith(trained);
+        net.Forward();
+        AssertOutputMatchesWeights(net, false, "after ShareTrainedLayersWith");
+        // A write through the other net's blob lands in the shared memory, which this layer must see too.
+        Span<float> w = trained.GetLayer("ip").Blobs[0].MutableData;
+        w[0] += 1f;
+        net.Forward();
+        AssertOutputMatchesWeights(net, false, "after a write through the sharing net");
+    }
+
+    [Test]
+    public void ForcedSgemmPathChangeRepacksTheWeights()
+    {
+        using var net = BuildNet(false, 3);
+        net.Forward();
+        try
+        {
+            foreach (var path in new[] { SgemmPath.Portable, SgemmPath.Avx2, SgemmPath.Auto })
+            {
+                if (!SgemmPathSelector.IsSupported(path)) continue;
+                SgemmPathSelector.Forced = path;
+                net.Forward();
+                AssertOutputMatchesWeights(net, false, $"on path {path}");
+            }
+        }
+        finally
+        {
+            SgemmPathSelector.Forced = SgemmPath.Auto;
+        }
+    }
+
+    [Test]
+    public void InferenceForwardAllocatesNothingWhenWarm()
+    {
+        using var net = BuildNet(false, 4);
+        for (int i = 0; i < 3; i++) net.Forward();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) net.Forward();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+    }
+}
