@@ -75,6 +75,33 @@ public class GemmPartitionTests
     }
 
     [Test]
+    public void EightAndSixRowKernelsGiveTheSameBits()
+    {
+        // Tall products run the 6-row AVX-512 kernel, shorter ones the 8-row kernel: the rows they share must agree exactly,
+        // and the tall one must still be right (ragged last panel, all transposes).
+        if (!SgemmPathSelector.IsSupported(SgemmPath.Avx512)) Assert.Ignore("no AVX-512 on this CPU");
+        var random = new Random(14);
+        int m = Sgemm.EightRowKernelBelow + 13, rows = Sgemm.EightRowKernelBelow - 5;
+        foreach (var (n, k) in new[] { (45, 70), (100, 300) })
+        for (int t = 0; t < 4; t++)
+        {
+            bool transA = (t & 1) != 0, transB = (t & 2) != 0;
+            var (a, b, c0) = Operands(m, n, k, random);
+            int lda = transA ? m : k, ldb = transB ? k : n;
+            var tall = (float[])c0.Clone();
+            Sgemm.Multiply(transA, transB, m, n, k, 0.5f, a, lda, b, ldb, 0.75f, tall, n, _two);
+            // The first rows alone: with A transposed they are the first columns of the stored A, same leading dimension.
+            var top = c0[..(rows * n)];
+            Sgemm.Multiply(transA, transB, rows, n, k, 0.5f, a, lda, b, ldb, 0.75f, top, n, _two);
+            string label = $"{n}x{k} tA={transA} tB={transB}";
+            Assert.That(top, Is.EqualTo(tall[..(rows * n)]).AsCollection, label);
+            var (expected, scale) = SgemmReference.Multiply(transA, transB, m, n, k, 0.5f, a, lda, b, ldb, 0.75f, c0, n);
+            for (int i = 0; i < tall.Length; i += 7)
+                Assert.That(tall[i], Is.EqualTo(expected[i]).Within(Tolerance(scale[i], k)), $"{label} element {i}");
+        }
+    }
+
+    [Test]
     public void PartitionTilesCExactlyOnPanelEdges()
     {
         foreach (var (m, n) in new[] { (1, 1), (5, 100), (64, 512), (2048, 2048), (7, 7), (1000, 33), (13, 4000) })

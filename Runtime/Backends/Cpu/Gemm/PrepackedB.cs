@@ -40,6 +40,7 @@ internal sealed unsafe class PrepackedB
         var path = SgemmPathSelector.Current;
         switch (path)
         {
+            // Both AVX-512 kernels are 32 columns wide with the same slicing, so one layout serves whichever the row count picks.
             case SgemmPath.Avx512: Pack<MicroKernel6x32Avx512>(transB, k, n, b, ldb, pool); break;
             case SgemmPath.Avx2: Pack<MicroKernel6x16Avx2>(transB, k, n, b, ldb, pool); break;
             default: Pack<MicroKernel4x8Portable>(transB, k, n, b, ldb, pool); break;
