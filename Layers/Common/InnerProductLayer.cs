@@ -25,6 +25,12 @@ public sealed class InnerProductLayer : Layer
     private SyncedMemory? _packedFrom;
     private long _packedVersion;
 
+    // At most this many outputs, the forward pass runs transposed (see ForwardNarrow).
+    private const int NarrowOutputs = 12;
+
+    // yᵀ of the transposed forward pass; grows to the largest batch seen, so steady-state passes allocate nothing.
+    private float[] _transposedOutput = [];
+
     private int _m;
     private int _k;
     private int _n;
@@ -91,6 +97,11 @@ public sealed class InnerProductLayer : Layer
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         Span<float> y = top[0].MutableData;
+        if (Ops is CpuMath narrow && _n <= NarrowOutputs && _m >= 4 * _n)
+        {
+            ForwardNarrow(bottom[0].Data, y, narrow.Pool);
+            return;
+        }
         // One row takes the GEMV path, which reads the weights in place as fast as it could read a packed copy.
         if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights)
         {
@@ -108,6 +119,31 @@ public sealed class InnerProductLayer : Layer
             {
                 Span<float> row = y.Slice(i * _n, _n);
                 Ops.Add(row, b, row);
+            }
+        }
+    }
+
+    /// <summary>
+    /// y = x·Wᵀ + b computed as yᵀ = W·xᵀ: a few outputs (a classifier head) would fill a fraction of the kernel's columns,
+    /// while the batch fills them. Every element is the same chain of multiply-adds either way.
+    /// </summary>
+    private void ForwardNarrow(ReadOnlySpan<float> x, Span<float> y, WorkerPool pool)
+    {
+        int count = _m * _n;
+        if (_transposedOutput.Length < count)
+        {
+            _transposedOutput = new float[count];
+        }
+        Span<float> yt = _transposedOutput.AsSpan(0, count);
+        Sgemm.Multiply(_transpose, true, _n, _m, _k, 1f, Blobs[0].Data, _transpose ? _n : _k, x, _k, 0f, yt, _m, pool);
+        ReadOnlySpan<float> b = _bias ? Blobs[1].Data : default;
+        for (int j = 0; j < _n; j++)
+        {
+            ReadOnlySpan<float> column = yt.Slice(j * _m, _m);
+            float bj = _bias ? b[j] : 0f;
+            for (int i = 0; i < _m; i++)
+            {
+                y[i * _n + j] = column[i] + bj;
             }
         }
     }

@@ -15,22 +15,29 @@ namespace Engine.Tests.Layers.Common;
 [NonParallelizable] // one test forces the process-wide SGEMM path
 public class InnerProductPrepackTests
 {
-    private const int Batch = 7, Inputs = 300, Outputs = 37;
+    private const int Inputs = 300;
+
+    // Batch and outputs of the net under test; the narrow-output test changes them, SetUp restores them.
+    private int _batch, _outputs;
 
     private WorkerPool _pool = null!;
 
     [SetUp]
-    public void CreatePool() => _pool = new WorkerPool(2);
+    public void CreatePool()
+    {
+        _pool = new WorkerPool(2);
+        (_batch, _outputs) = (7, 37);
+    }
 
     [TearDown]
     public void DisposePool() => _pool.Dispose();
 
-    private static string NetText(bool transpose) => $$"""
+    private string NetText(bool transpose) => $$"""
         name: "fc"
-        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: {{Batch}} dim: 3 dim: {{Inputs / 3}} } } }
-        layer { name: "label" type: "Input" top: "label" input_param { shape { dim: {{Batch}} } } }
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: {{_batch}} dim: 3 dim: {{Inputs / 3}} } } }
+        layer { name: "label" type: "Input" top: "label" input_param { shape { dim: {{_batch}} } } }
         layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip"
-                inner_product_param { num_output: {{Outputs}} transpose: {{(transpose ? "true" : "false")}}
+                inner_product_param { num_output: {{_outputs}} transpose: {{(transpose ? "true" : "false")}}
                   weight_filler { type: "gaussian" std: 0.1 } bias_filler { type: "gaussian" std: 0.1 } } }
         layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
         """;
@@ -43,29 +50,29 @@ public class InnerProductPrepackTests
         return net;
     }
 
-    private static void Fill(Engine.Net net)
+    private void Fill(Engine.Net net)
     {
-        TestData.Uniform([Batch, 3, Inputs / 3], 21).Data.CopyTo(net.GetBlob("data").MutableData);
+        TestData.Uniform([_batch, 3, Inputs / 3], 21).Data.CopyTo(net.GetBlob("data").MutableData);
         Span<float> labels = net.GetBlob("label").MutableData;
-        for (int i = 0; i < labels.Length; i++) labels[i] = i % Outputs;
+        for (int i = 0; i < labels.Length; i++) labels[i] = i % _outputs;
     }
 
     /// <summary>Asserts the layer's output is x·Wᵀ + b (or x·W + b) for the weights the blobs hold now.</summary>
-    private static void AssertOutputMatchesWeights(Engine.Net net, bool transpose, string when)
+    private void AssertOutputMatchesWeights(Engine.Net net, bool transpose, string when)
     {
         var layer = net.GetLayer("ip");
         ReadOnlySpan<float> x = net.GetBlob("data").Data, w = layer.Blobs[0].Data, b = layer.Blobs[1].Data, y = net.GetBlob("ip").Data;
-        for (int i = 0; i < Batch; i++)
-        for (int j = 0; j < Outputs; j++)
+        for (int i = 0; i < _batch; i++)
+        for (int j = 0; j < _outputs; j++)
         {
             double sum = b[j], scale = Math.Abs(b[j]);
             for (int p = 0; p < Inputs; p++)
             {
-                double term = (double)x[i * Inputs + p] * (transpose ? w[p * Outputs + j] : w[j * Inputs + p]);
+                double term = (double)x[i * Inputs + p] * (transpose ? w[p * _outputs + j] : w[j * Inputs + p]);
                 sum += term;
                 scale += Math.Abs(term);
             }
-            Assert.That(y[i * Outputs + j], Is.EqualTo(sum).Within(1e-6 * scale + 1e-6), $"{when}: ip[{i},{j}]");
+            Assert.That(y[i * _outputs + j], Is.EqualTo(sum).Within(1e-6 * scale + 1e-6), $"{when}: ip[{i},{j}]");
         }
     }
 
@@ -151,6 +158,21 @@ public class InnerProductPrepackTests
         {
             SgemmPathSelector.Forced = SgemmPath.Auto;
         }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void FewOutputsRunTransposedAndMatchTheWeights(bool transpose)
+    {
+        // A classifier head (few outputs, a larger batch) takes the transposed forward pass.
+        (_batch, _outputs) = (45, 5);
+        using var net = BuildNet(transpose, 5);
+        net.Forward();
+        AssertOutputMatchesWeights(net, transpose, "transposed pass");
+        Span<float> w = net.GetLayer("ip").Blobs[0].MutableData;
+        w[7] += 0.5f;
+        net.Forward();
+        AssertOutputMatchesWeights(net, transpose, "transposed pass after a weight write");
     }
 
     [Test]
