@@ -7,7 +7,9 @@ namespace Engine.Backends.Cpu;
 /// block and KC-deep slice it packs op(B) into the thread's panels (kc×NR each, met in L1), then for each MC-row block packs
 /// op(A) into the thread's buffer (MC×kc, kept in L2) and meets each B panel with every A panel of the block. Several threads
 /// split C into independent blocks (<see cref="GemmPartition"/>), so a call has one fork and one join and no barrier between
-/// KC slices; the older shared-B schedule (<see cref="GemmSharedBDriver{TKernel}"/>) is kept for the shapes where it wins.
+/// KC slices. The older shared-B schedule (<see cref="GemmSharedBDriver{TKernel}"/>) stays selectable for tuning probes and
+/// tests: measured in CPU time per product on two threads it was as efficient as the split at 256-1024 and less so at 2048 and
+/// on the fully connected shapes (it spends the difference waiting at its barriers), so Auto runs the split.
 /// </summary>
 /// <remarks>
 /// Determinism: the KC slicing depends only on k, and every C element is produced by one kernel call per slice with the same
@@ -70,8 +72,10 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
         // A prepacked B holds every slice and panel already: one column block covers the strip and nothing is packed.
         bool prepacked = problem.PackedB != null;
         int ncStep = prepacked ? RoundUp(cols, nr) : NC;
-        float* packedB = prepacked ? null : GemmScratch.PackedB.Get((long)RoundUp(Math.Min(cols, NC), nr) * kcStep);
-        float* packedA = GemmScratch.PackedA.Get((long)RoundUp(Math.Min(rows, mcStep), mr) * kcStep);
+        // Sized for the whole product, not this block: which blocks a thread runs varies from call to call, and a buffer sized
+        // to the block would grow (allocate) whenever a thread first meets the larger one, long after warm-up.
+        float* packedB = prepacked ? null : GemmScratch.PackedB.Get((long)RoundUp(Math.Min(problem.N, NC), nr) * kcStep);
+        float* packedA = GemmScratch.PackedA.Get((long)RoundUp(Math.Min(problem.M, mcStep), mr) * kcStep);
         float* tile = stackalloc float[mr * nr];
         nint ldc = problem.Ldc;
         float alpha = problem.Alpha;
