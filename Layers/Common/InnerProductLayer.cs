@@ -25,6 +25,10 @@ public sealed class InnerProductLayer : Layer
     private SyncedMemory? _packedFrom;
     private long _packedVersion;
 
+    // The weight memory and version the previous forward pass saw: packing waits until the weights stop changing.
+    private SyncedMemory? _seenFrom;
+    private long _seenVersion;
+
     // At most this many outputs, the forward pass runs transposed (see ForwardNarrow).
     private const int NarrowOutputs = 12;
 
@@ -103,9 +107,8 @@ public sealed class InnerProductLayer : Layer
             return;
         }
         // One row takes the GEMV path, which reads the weights in place as fast as it could read a packed copy.
-        if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights)
+        if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights && PackWeights(cpu.Pool))
         {
-            PackWeights(cpu.Pool);
             Sgemm.MultiplyPrepacked(false, _m, _n, _k, 1f, bottom[0].Data, _k, _packedWeights, 0f, y, _n, cpu.Pool);
         }
         else
@@ -148,19 +151,32 @@ public sealed class InnerProductLayer : Layer
         }
     }
 
-    private void PackWeights(WorkerPool pool)
+    /// <summary>
+    /// Makes the packed weights current and says whether to use them. Weights that changed since the previous forward pass
+    /// (training: the solver writes them every step) are not packed: packing a whole copy and reading it back costs more than
+    /// the GEMM's own packing, which stays in cache. Weights seen unchanged twice in a row are packed once and then reused.
+    /// </summary>
+    private bool PackWeights(WorkerPool pool)
     {
         Blob weight = Blobs[0];
         SyncedMemory memory = weight.DataMemory;
         ReadOnlySpan<float> w = weight.Data; // syncs a newer device copy first; reading does not change the version
-        if (ReferenceEquals(memory, _packedFrom) && memory.Version == _packedVersion && _packedWeights.MatchesCurrentPath
+        long version = memory.Version;
+        if (ReferenceEquals(memory, _packedFrom) && version == _packedVersion && _packedWeights.MatchesCurrentPath
             && _packedWeights.K == _k && _packedWeights.N == _n)
         {
-            return;
+            return true;
+        }
+        if (!ReferenceEquals(memory, _seenFrom) || version != _seenVersion)
+        {
+            _seenFrom = memory;
+            _seenVersion = version;
+            return false;
         }
         _packedWeights.Pack(!_transpose, _k, _n, w, _transpose ? _n : _k, pool);
         _packedFrom = memory;
-        _packedVersion = memory.Version;
+        _packedVersion = version;
+        return true;
     }
 
     /// <inheritdoc />

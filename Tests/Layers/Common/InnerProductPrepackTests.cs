@@ -57,6 +57,20 @@ public class InnerProductPrepackTests
         for (int i = 0; i < labels.Length; i++) labels[i] = i % _outputs;
     }
 
+    /// <summary>
+    /// Two forward passes, each checked: the first after a weight change multiplies the weights as they are, the second
+    /// packs them, and a later one reuses the packing (the tests run two before changing anything, so a packed copy exists
+    /// and would be used if a change went unnoticed).
+    /// </summary>
+    private void ForwardAndCheck(Engine.Net net, bool transpose, string when)
+    {
+        for (int pass = 1; pass <= 3; pass++)
+        {
+            net.Forward();
+            AssertOutputMatchesWeights(net, transpose, $"{when}, pass {pass}");
+        }
+    }
+
     /// <summary>Asserts the layer's output is x·Wᵀ + b (or x·W + b) for the weights the blobs hold now.</summary>
     private void AssertOutputMatchesWeights(Engine.Net net, bool transpose, string when)
     {
@@ -81,12 +95,10 @@ public class InnerProductPrepackTests
     public void DirectWeightWriteIsSeenByTheNextForward(bool transpose)
     {
         using var net = BuildNet(transpose, 1);
-        net.Forward();
-        AssertOutputMatchesWeights(net, transpose, "first forward");
+        ForwardAndCheck(net, transpose, "first forward");
         Span<float> w = net.GetLayer("ip").Blobs[0].MutableData;
         for (int i = 0; i < w.Length; i += 3) w[i] = -2 * w[i] + 0.01f;
-        net.Forward();
-        AssertOutputMatchesWeights(net, transpose, "after a MutableData write");
+        ForwardAndCheck(net, transpose, "after a MutableData write");
     }
 
     [TestCase(false)]
@@ -99,11 +111,11 @@ public class InnerProductPrepackTests
         using Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = new CpuBackend(_pool) });
         Fill(solver.Net);
         float[] before = solver.Net.GetLayer("ip").Blobs[0].Data.ToArray();
+        ForwardAndCheck(solver.Net, transpose, "before training");
         for (int step = 0; step < 3; step++)
         {
             solver.Step(1);
-            solver.Net.Forward();
-            AssertOutputMatchesWeights(solver.Net, transpose, $"after step {step + 1}");
+            ForwardAndCheck(solver.Net, transpose, $"after step {step + 1}");
         }
         Assert.That(solver.Net.GetLayer("ip").Blobs[0].Data.ToArray(), Is.Not.EqualTo(before), "the steps changed the weights");
     }
@@ -113,12 +125,11 @@ public class InnerProductPrepackTests
     {
         using var trained = BuildNet(false, 1);
         using var net = BuildNet(false, 2);
-        net.Forward();
+        ForwardAndCheck(net, false, "before the copy");
         float[] stale = net.GetBlob("ip").Data.ToArray();
         net.CopyTrainedLayersFrom(trained.ToProto());
-        net.Forward();
+        ForwardAndCheck(net, false, "after CopyTrainedLayersFrom");
         trained.Forward();
-        AssertOutputMatchesWeights(net, false, "after CopyTrainedLayersFrom");
         Assert.That(net.GetBlob("ip").Data.ToArray(), Is.EqualTo(trained.GetBlob("ip").Data.ToArray()));
         Assert.That(net.GetBlob("ip").Data.ToArray(), Is.Not.EqualTo(stale));
     }
@@ -128,30 +139,27 @@ public class InnerProductPrepackTests
     {
         using var trained = BuildNet(false, 1);
         using var net = BuildNet(false, 2);
-        net.Forward();
+        ForwardAndCheck(net, false, "before sharing");
         net.ShareTrainedLayersWith(trained);
-        net.Forward();
-        AssertOutputMatchesWeights(net, false, "after ShareTrainedLayersWith");
+        ForwardAndCheck(net, false, "after ShareTrainedLayersWith");
         // A write through the other net's blob lands in the shared memory, which this layer must see too.
         Span<float> w = trained.GetLayer("ip").Blobs[0].MutableData;
         w[0] += 1f;
-        net.Forward();
-        AssertOutputMatchesWeights(net, false, "after a write through the sharing net");
+        ForwardAndCheck(net, false, "after a write through the sharing net");
     }
 
     [Test]
     public void ForcedSgemmPathChangeRepacksTheWeights()
     {
         using var net = BuildNet(false, 3);
-        net.Forward();
+        ForwardAndCheck(net, false, "default path");
         try
         {
             foreach (var path in new[] { SgemmPath.Portable, SgemmPath.Avx2, SgemmPath.Auto })
             {
                 if (!SgemmPathSelector.IsSupported(path)) continue;
                 SgemmPathSelector.Forced = path;
-                net.Forward();
-                AssertOutputMatchesWeights(net, false, $"on path {path}");
+                ForwardAndCheck(net, false, $"on path {path}");
             }
         }
         finally
@@ -167,12 +175,10 @@ public class InnerProductPrepackTests
         // A classifier head (few outputs, a larger batch) takes the transposed forward pass.
         (_batch, _outputs) = (45, 5);
         using var net = BuildNet(transpose, 5);
-        net.Forward();
-        AssertOutputMatchesWeights(net, transpose, "transposed pass");
+        ForwardAndCheck(net, transpose, "transposed pass");
         Span<float> w = net.GetLayer("ip").Blobs[0].MutableData;
         w[7] += 0.5f;
-        net.Forward();
-        AssertOutputMatchesWeights(net, transpose, "transposed pass after a weight write");
+        ForwardAndCheck(net, transpose, "transposed pass after a weight write");
     }
 
     [Test]
