@@ -154,7 +154,8 @@ public sealed class InnerProductLayer : Layer
     /// <summary>
     /// Makes the packed weights current and says whether to use them. Weights that changed since the previous forward pass
     /// (training: the solver writes them every step) are not packed: packing a whole copy and reading it back costs more than
-    /// the GEMM's own packing, which stays in cache. Weights seen unchanged twice in a row are packed once and then reused.
+    /// the GEMM's own packing, which stays in cache. Weights seen unchanged twice in a row (or on the very first pass) are
+    /// packed once and then reused.
     /// </summary>
     private bool PackWeights(WorkerPool pool)
     {
@@ -167,10 +168,13 @@ public sealed class InnerProductLayer : Layer
         {
             return true;
         }
-        if (!ReferenceEquals(memory, _seenFrom) || version != _seenVersion)
+        // The very first pass packs at once, so the packed buffer is allocated during warm-up and not at some later pass.
+        bool changed = !ReferenceEquals(memory, _seenFrom) || version != _seenVersion;
+        bool firstPass = _seenFrom is null;
+        _seenFrom = memory;
+        _seenVersion = version;
+        if (changed && !firstPass)
         {
-            _seenFrom = memory;
-            _seenVersion = version;
             return false;
         }
         _packedWeights.Pack(!_transpose, _k, _n, w, _transpose ? _n : _k, pool);
