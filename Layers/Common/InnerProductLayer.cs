@@ -1,4 +1,5 @@
 using Engine.Memory;
+using Engine.Backends.Cpu;
 using Engine.Backends.OpenCL;
 using Engine.Fillers;
 using Engine.Proto;
@@ -13,6 +14,27 @@ namespace Engine.Layers;
 [Layer("InnerProduct", Summary = "Fully connected layer y = x·Wᵀ + b over the axes from `axis` on.")]
 public sealed class InnerProductLayer : Layer
 {
+    // Weights larger than this are not prepacked: the packed copy would double a memory footprint that is already large,
+    // and at that size packing is a small part of the product anyway.
+    private const long MaxPrepackedWeights = 16L << 20;
+
+    // The weights packed in the SGEMM kernel's layout, and which memory at which version they were packed from: inference
+    // multiplies the same weights batch after batch, so forward reuses them until a write (solver step, weight load,
+    // MutableData) bumps the version or the weight blob's memory is replaced (ShareData).
+    private readonly PrepackedB _packedWeights = new();
+    private SyncedMemory? _packedFrom;
+    private long _packedVersion;
+
+    // The weight memory and version the previous forward pass saw: packing waits until the weights stop changing.
+    private SyncedMemory? _seenFrom;
+    private long _seenVersion;
+
+    // At most this many outputs, the forward pass runs transposed (see ForwardNarrow).
+    private const int NarrowOutputs = 12;
+
+    // yᵀ of the transposed forward pass; grows to the largest batch seen, so steady-state passes allocate nothing.
+    private float[] _transposedOutput = [];
+
     private int _m;
     private int _k;
     private int _n;
@@ -79,7 +101,20 @@ public sealed class InnerProductLayer : Layer
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         Span<float> y = top[0].MutableData;
-        Ops.Gemm(false, !_transpose, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, y);
+        if (Ops is CpuMath narrow && _n <= NarrowOutputs && _m >= 4 * _n)
+        {
+            ForwardNarrow(bottom[0].Data, y, narrow.Pool);
+            return;
+        }
+        // One row takes the GEMV path, which reads the weights in place as fast as it could read a packed copy.
+        if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights && PackWeights(cpu.Pool))
+        {
+            Sgemm.MultiplyPrepacked(false, _m, _n, _k, 1f, bottom[0].Data, _k, _packedWeights, 0f, y, _n, cpu.Pool);
+        }
+        else
+        {
+            Ops.Gemm(false, !_transpose, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, y);
+        }
         if (_bias)
         {
             ReadOnlySpan<float> b = Blobs[1].Data;
@@ -89,6 +124,63 @@ public sealed class InnerProductLayer : Layer
                 Ops.Add(row, b, row);
             }
         }
+    }
+
+    /// <summary>
+    /// y = x·Wᵀ + b computed as yᵀ = W·xᵀ: a few outputs (a classifier head) would fill a fraction of the kernel's columns,
+    /// while the batch fills them. Every element is the same chain of multiply-adds either way.
+    /// </summary>
+    private void ForwardNarrow(ReadOnlySpan<float> x, Span<float> y, WorkerPool pool)
+    {
+        int count = _m * _n;
+        if (_transposedOutput.Length < count)
+        {
+            _transposedOutput = new float[count];
+        }
+        Span<float> yt = _transposedOutput.AsSpan(0, count);
+        Sgemm.Multiply(_transpose, true, _n, _m, _k, 1f, Blobs[0].Data, _transpose ? _n : _k, x, _k, 0f, yt, _m, pool);
+        ReadOnlySpan<float> b = _bias ? Blobs[1].Data : default;
+        for (int j = 0; j < _n; j++)
+        {
+            ReadOnlySpan<float> column = yt.Slice(j * _m, _m);
+            float bj = _bias ? b[j] : 0f;
+            for (int i = 0; i < _m; i++)
+            {
+                y[i * _n + j] = column[i] + bj;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the packed weights current and says whether to use them. Weights that changed since the previous forward pass
+    /// (training: the solver writes them every step) are not packed: packing a whole copy and reading it back costs more than
+    /// the GEMM's own packing, which stays in cache. Weights seen unchanged twice in a row (or on the very first pass) are
+    /// packed once and then reused.
+    /// </summary>
+    private bool PackWeights(WorkerPool pool)
+    {
+        Blob weight = Blobs[0];
+        SyncedMemory memory = weight.DataMemory;
+        ReadOnlySpan<float> w = weight.Data; // syncs a newer device copy first; reading does not change the version
+        long version = memory.Version;
+        if (ReferenceEquals(memory, _packedFrom) && version == _packedVersion && _packedWeights.MatchesCurrentPath
+            && _packedWeights.K == _k && _packedWeights.N == _n)
+        {
+            return true;
+        }
+        // The very first pass packs at once, so the packed buffer is allocated during warm-up and not at some later pass.
+        bool changed = !ReferenceEquals(memory, _seenFrom) || version != _seenVersion;
+        bool firstPass = _seenFrom is null;
+        _seenFrom = memory;
+        _seenVersion = version;
+        if (changed && !firstPass)
+        {
+            return false;
+        }
+        _packedWeights.Pack(!_transpose, _k, _n, w, _transpose ? _n : _k, pool);
+        _packedFrom = memory;
+        _packedVersion = version;
+        return true;
     }
 
     /// <inheritdoc />

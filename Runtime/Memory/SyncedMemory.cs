@@ -53,6 +53,12 @@ public sealed unsafe class SyncedMemory : IDisposable
     /// <summary>Counts copies from host to device.</summary>
     public long TransfersToDevice { get; private set; }
 
+    /// <summary>
+    /// Counts the mutable accesses (host or device): a cache derived from the contents (packed weights) is current while the
+    /// version it was made at is. A write through a span or pointer taken before the cache was made is not seen.
+    /// </summary>
+    public long Version { get; private set; }
+
     /// <summary>True when this memory can live on a device.</summary>
     public bool HasDevice => _allocator is not null;
 
@@ -73,6 +79,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             ToHost();
             Head = MemoryHead.AtHost;
+            Version++;
             return HostSpan();
         }
     }
@@ -84,6 +91,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             ToHost();
             Head = MemoryHead.AtHost;
+            Version++;
             return _host;
         }
     }
@@ -105,6 +113,7 @@ public sealed unsafe class SyncedMemory : IDisposable
         {
             ToDevice();
             Head = MemoryHead.AtDevice;
+            Version++;
             return _device!;
         }
     }

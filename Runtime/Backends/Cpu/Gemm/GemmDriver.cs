@@ -3,14 +3,18 @@ using System.Runtime.CompilerServices;
 namespace Engine.Backends.Cpu;
 
 /// <summary>
-/// The cache-blocked SGEMM loop nest around a micro-kernel. For each NC-wide column block and KC-deep slice it packs op(B) into
-/// shared panels, then runs tasks of (MC-row block of A, range of NR-wide B panels); a task packs its block of op(A) into the
-/// running thread's buffer (MC×kc, kept in L2) and then meets each B panel (kc×NR, in L1) with every A panel of the block.
+/// The cache-blocked SGEMM loop nest around a micro-kernel. A block of C is computed by one thread: for each NC-wide column
+/// block and KC-deep slice it packs op(B) into the thread's panels (kc×NR each, met in L1), then for each MC-row block packs
+/// op(A) into the thread's buffer (MC×kc, kept in L2) and meets each B panel with every A panel of the block. Several threads
+/// split C into independent blocks (<see cref="GemmPartition"/>), so a call has one fork and one join and no barrier between
+/// KC slices. The older shared-B schedule (<see cref="GemmSharedBDriver{TKernel}"/>) stays selectable for tuning probes and
+/// tests: measured in CPU time per product on two threads it was as efficient as the split at 256-1024 and less so at 2048 and
+/// on the fully connected shapes (it spends the difference waiting at its barriers), so Auto runs the split.
 /// </summary>
 /// <remarks>
 /// Determinism: the KC slicing depends only on k, and every C element is produced by one kernel call per slice with the same
 /// fused multiply-add order whether its tile is full or ragged (ragged tiles run the same kernel on a scratch tile), so the
-/// result is bit-identical for any thread count and any split of the tasks.
+/// result is bit-identical for any thread count and any split of C.
 /// </remarks>
 internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroKernel
 {
@@ -18,146 +22,171 @@ internal static unsafe class GemmDriver<TKernel> where TKernel : struct, IMicroK
     internal static int KC = 256;
     internal static int MC = 144;
     internal static int NC = 4096;
-    private const int PanelsPerPackTask = 8;
+
+    /// <summary>Which multi-thread schedule runs; tuning probes force one, the library leaves it on Auto.</summary>
+    internal static GemmSchedule Schedule = GemmSchedule.Auto;
+
+    /// <summary>Blocks of C per thread in the split schedule: more cover a late or preempted thread, fewer pack less twice.</summary>
+    internal static int BlocksPerThread = 1;
+
+    /// <summary>The depth of each KC slice: k split into equal slices of at most KC, a function of k alone.</summary>
+    internal static int SliceDepth(int k)
+    {
+        int kBlocks = (k + KC - 1) / KC;
+        return (k + kBlocks - 1) / kBlocks;
+    }
 
     public static void Run(ref GemmProblem problem, WorkerPool? pool)
     {
-        int mr = TKernel.MR, nr = TKernel.NR;
-        int m = problem.M, n = problem.N, k = problem.K;
-        int kBlocks = (k + KC - 1) / KC;
-        int kcStep = (k + kBlocks - 1) / kBlocks;
-        int mPanels = (m + mr - 1) / mr;
-        int threads = pool?.ThreadCount ?? 1;
-        // Row blocks are whole A panels spread evenly; with several threads their count is a multiple of the thread count so
-        // every thread gets the same amount of work between the barriers of consecutive KC slices.
-        int mBlocks = (m + MC - 1) / MC;
-        if (threads > 1) mBlocks = Math.Min(mPanels, (mBlocks + threads - 1) / threads * threads);
-        var body = new Body
+        if (pool is null || pool.ThreadCount == 1)
         {
-            Problem = problem,
-            PackedB = GemmScratch.PackedB.Get((long)RoundUp(Math.Min(n, NC), nr) * kcStep),
-            MPanels = mPanels,
-            MBlocks = mBlocks,
-        };
-
-        for (int jc = 0; jc < n; jc += NC)
-        {
-            int nc = Math.Min(NC, n - jc);
-            int nPanels = (nc + nr - 1) / nr;
-            body.Jc = jc;
-            body.Nc = nc;
-            body.NPanels = nPanels;
-            // Few row blocks: split the columns too, so a thread that starts late (woken from sleep, preempted) can be covered by
-            // the others through the dynamic schedule instead of holding up the barrier with a whole block.
-            int nChunks = threads == 1 || mBlocks >= 2 * threads ? 1 : Math.Min(nPanels, (2 * threads + mBlocks - 1) / mBlocks);
-            body.ChunkPanels = (nPanels + nChunks - 1) / nChunks;
-            body.NChunks = (nPanels + body.ChunkPanels - 1) / body.ChunkPanels;
-            body.PackBTasks = (nPanels + PanelsPerPackTask - 1) / PanelsPerPackTask;
-            int packTasks = body.PackBTasks;
-
-            for (int pc = 0; pc < k; pc += kcStep)
-            {
-                body.Pc = pc;
-                body.Kc = Math.Min(kcStep, k - pc);
-                body.BetaNow = pc == 0 ? problem.Beta : 1f;
-                body.Packing = true;
-                if (pool is null) for (int t = 0; t < packTasks; t++) body.Invoke(t);
-                else pool.For(packTasks, ref body);
-                body.Packing = false;
-                int tasks = mBlocks * body.NChunks;
-                if (pool is null) for (int t = 0; t < tasks; t++) body.Invoke(t);
-                else pool.For(tasks, ref body);
-            }
+            RunBlock(in problem, 0, problem.M, 0, problem.N);
+            return;
         }
+        var schedule = Schedule;
+        if (schedule == GemmSchedule.Auto) schedule = GemmSchedule.Split;
+        if (schedule == GemmSchedule.SharedB && problem.PackedB == null)
+        {
+            GemmSharedBDriver<TKernel>.Run(ref problem, pool);
+            return;
+        }
+        var partition = GemmPartition.Choose(problem.M, problem.N, problem.K, TKernel.MR, TKernel.NR, NC,
+            pool.ThreadCount * BlocksPerThread);
+        var body = new SplitBody { Problem = problem, Partition = partition };
+        pool.For(partition.Blocks, ref body);
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
-
-    private struct Body : IParallelBody
+    /// <summary>
+    /// Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread with its own packing buffers. i0 and j0 are
+    /// multiples of MR and NR, so the tiles line up with those of any other split.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RunBlock(in GemmProblem problem, int i0, int i1, int j0, int j1)
     {
-        public GemmProblem Problem;
-        public float* PackedB;
-        public int MPanels, MBlocks;
-        public int Jc, Nc, NPanels, ChunkPanels, NChunks, PackBTasks;
-        public int Pc, Kc;
-        public float BetaNow;
-        public bool Packing;
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int k = problem.K;
+        int kcStep = SliceDepth(k);
+        int mcStep = Math.Max(mr, MC / mr * mr);
+        int rows = i1 - i0, cols = j1 - j0;
+        if (rows <= 0 || cols <= 0) return;
+        // A prepacked B holds every slice and panel already: one column block covers the strip and nothing is packed.
+        bool prepacked = problem.PackedB != null;
+        int ncStep = prepacked ? RoundUp(cols, nr) : NC;
+        // Sized for the whole product, not this block: which blocks a thread runs varies from call to call, and a buffer sized
+        // to the block would grow (allocate) whenever a thread first meets the larger one, long after warm-up.
+        float* packedB = prepacked ? null : GemmScratch.PackedB.Get((long)RoundUp(Math.Min(problem.N, NC), nr) * kcStep);
+        float* packedA = GemmScratch.PackedA.Get((long)RoundUp(Math.Min(problem.M, mcStep), mr) * kcStep);
+        float* tile = stackalloc float[mr * nr];
+        nint ldc = problem.Ldc;
+        float alpha = problem.Alpha;
 
-        public readonly void Invoke(int index)
+        for (int jc = j0; jc < j1; jc += ncStep)
         {
-            if (Packing) Pack(index);
-            else Compute(index);
-        }
-
-        private readonly void Pack(int task)
-        {
-            int nr = TKernel.NR;
-            int first = task * PanelsPerPackTask, last = Math.Min(NPanels, first + PanelsPerPackTask);
-            for (int jp = first; jp < last; jp++)
+            int nc = Math.Min(ncStep, j1 - jc);
+            int nPanels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += kcStep)
             {
-                int j = jp * nr;
-                PanelPacker.PackB(PackedB + (nint)jp * Kc * nr, Problem.B, Problem.Ldb, Problem.TransB,
-                    Pc, Kc, Jc + j, Math.Min(nr, Nc - j), nr);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private readonly void Compute(int task)
-        {
-            int mr = TKernel.MR, nr = TKernel.NR;
-            int mb = task / NChunks, nb = task - mb * NChunks;
-            int i0 = (int)((long)mb * MPanels / MBlocks) * mr;
-            int i1 = Math.Min(Problem.M, (int)((long)(mb + 1) * MPanels / MBlocks) * mr);
-            int jp0 = nb * ChunkPanels, jp1 = Math.Min(NPanels, jp0 + ChunkPanels);
-            nint kc = Kc, ldc = Problem.Ldc;
-            float alpha = Problem.Alpha, beta = BetaNow;
-
-            // The thread that multiplies a row block packs it, into its own buffer: the panels land in this core's L2 just
-            // before use instead of wherever another thread's cache put them.
-            int ip0 = i0 / mr, ip1 = (i1 + mr - 1) / mr;
-            float* packedA = GemmScratch.PackedA.Get((long)(ip1 - ip0) * mr * kc);
-            for (int ip = ip0; ip < ip1; ip++)
-            {
-                int i = ip * mr;
-                PanelPacker.PackA(packedA + (ip - ip0) * kc * mr, Problem.A, Problem.Lda, Problem.TransA,
-                    i, Math.Min(mr, Problem.M - i), Pc, Kc, mr);
-            }
-
-            float* tile = stackalloc float[mr * nr];
-            for (int jp = jp0; jp < jp1; jp++)
-            {
-                float* bp = PackedB + jp * kc * nr;
-                int j = jp * nr;
-                int cols = Math.Min(nr, Nc - j);
-                float* cColumn = Problem.C + Jc + j;
-                for (int i = i0; i < i1; i += mr)
+                int kc = Math.Min(kcStep, k - pc);
+                float beta = pc == 0 ? problem.Beta : 1f;
+                if (prepacked)
                 {
-                    float* ap = packedA + (i / mr - ip0) * kc * mr;
-                    float* cp = cColumn + i * ldc;
-                    int rows = Math.Min(mr, i1 - i);
-                    if (rows == mr && cols == nr)
+                    packedB = problem.PackedB + pc * problem.PackedStride + (nint)(jc / nr) * kc * nr;
+                }
+                else
+                {
+                    for (int jp = 0; jp < nPanels; jp++)
                     {
-                        TKernel.Run(kc, ap, bp, cp, ldc, alpha, beta);
+                        int j = jp * nr;
+                        PanelPacker.PackB(packedB + (nint)jp * kc * nr, problem.B, problem.Ldb, problem.TransB,
+                            pc, kc, jc + j, Math.Min(nr, nc - j), nr);
                     }
-                    else
+                }
+                for (int ic = i0; ic < i1; ic += mcStep)
+                {
+                    int mc = Math.Min(mcStep, i1 - ic);
+                    int mPanels = (mc + mr - 1) / mr;
+                    for (int ip = 0; ip < mPanels; ip++)
                     {
-                        RunRagged(kc, ap, bp, cp, ldc, rows, cols, alpha, beta, tile);
+                        int i = ip * mr;
+                        PanelPacker.PackA(packedA + (nint)ip * kc * mr, problem.A, problem.Lda, problem.TransA,
+                            ic + i, Math.Min(mr, mc - i), pc, kc, mr);
+                    }
+                    for (int jp = 0; jp < nPanels; jp++)
+                    {
+                        float* bp = packedB + (nint)jp * kc * nr;
+                        int j = jp * nr;
+                        int width = Math.Min(nr, nc - j);
+                        float* cColumn = problem.C + jc + j;
+                        for (int ip = 0; ip < mPanels; ip++)
+                        {
+                            int i = ip * mr;
+                            float* ap = packedA + (nint)ip * kc * mr;
+                            float* cp = cColumn + (ic + i) * ldc;
+                            int height = Math.Min(mr, mc - i);
+                            if (height == mr && width == nr) TKernel.Run(kc, ap, bp, cp, ldc, alpha, beta);
+                            else RunRagged(kc, ap, bp, cp, ldc, height, width, alpha, beta, tile);
+                        }
                     }
                 }
             }
         }
+    }
 
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void RunRagged(nint kc, float* ap, float* bp, float* cp, nint ldc, int rows, int cols,
-            float alpha, float beta, float* tile)
+    /// <summary>
+    /// Packs panels [jp0, jp1) of op(B) (k×n) for every KC slice into <paramref name="dst"/>, laid out as the prepacked path
+    /// reads it: slice at pc starts at pc × stride, and within it panel jp at jp × kc × NR.
+    /// </summary>
+    internal static void PackWholeB(float* dst, nint stride, float* b, nint ldb, bool transB, int k, int n, int jp0, int jp1)
+    {
+        int nr = TKernel.NR, kcStep = SliceDepth(k);
+        for (int pc = 0; pc < k; pc += kcStep)
         {
-            int nr = TKernel.NR;
-            if (beta != 0f)
-                for (int r = 0; r < rows; r++)
-                    new ReadOnlySpan<float>(cp + r * ldc, cols).CopyTo(new Span<float>(tile + r * nr, cols));
-            TKernel.Run(kc, ap, bp, tile, nr, alpha, beta);
-            for (int r = 0; r < rows; r++)
-                new ReadOnlySpan<float>(tile + r * nr, cols).CopyTo(new Span<float>(cp + r * ldc, cols));
+            int kc = Math.Min(kcStep, k - pc);
+            float* slice = dst + pc * stride;
+            for (int jp = jp0; jp < jp1; jp++)
+            {
+                int j = jp * nr;
+                PanelPacker.PackB(slice + (nint)jp * kc * nr, b, ldb, transB, pc, kc, j, Math.Min(nr, n - j), nr);
+            }
         }
     }
+
+    /// <summary>Runs the kernel on a scratch tile and copies back only the part of it inside C.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void RunRagged(nint kc, float* ap, float* bp, float* cp, nint ldc, int rows, int cols,
+        float alpha, float beta, float* tile)
+    {
+        int nr = TKernel.NR;
+        if (beta != 0f)
+            for (int r = 0; r < rows; r++)
+                new ReadOnlySpan<float>(cp + r * ldc, cols).CopyTo(new Span<float>(tile + r * nr, cols));
+        TKernel.Run(kc, ap, bp, tile, nr, alpha, beta);
+        for (int r = 0; r < rows; r++)
+            new ReadOnlySpan<float>(tile + r * nr, cols).CopyTo(new Span<float>(cp + r * ldc, cols));
+    }
+
+    internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private struct SplitBody : IParallelBody
+    {
+        public GemmProblem Problem;
+        public GemmPartition Partition;
+
+        public readonly void Invoke(int index)
+        {
+            Partition.Bounds(index, Problem.M, Problem.N, TKernel.MR, TKernel.NR, out int i0, out int i1, out int j0, out int j1);
+            RunBlock(in Problem, i0, i1, j0, j1);
+        }
+    }
+}
+
+/// <summary>The multi-thread SGEMM schedules.</summary>
+internal enum GemmSchedule
+{
+    /// <summary>Let the driver choose.</summary>
+    Auto,
+    /// <summary>Independent blocks of C, each with its own packing, one fork/join per call.</summary>
+    Split,
+    /// <summary>B packed once per KC slice into a shared buffer, then row blocks computed against it, with barriers.</summary>
+    SharedB,
 }

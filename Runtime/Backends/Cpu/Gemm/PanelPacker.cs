@@ -31,6 +31,7 @@ internal static unsafe class PanelPacker
         // op(A)[i, p] = a[i * lda + p]: read each row contiguously, write it with stride MR inside the panel.
         int done = 0;
         if (mr == 6 && rows == 6 && Sse.IsSupported) done = PackSixRows(dst, a + (nint)i0 * lda + p0, lda, kc);
+        else if (mr == 8 && rows == 8 && Sse.IsSupported) done = PackEightRows(dst, a + (nint)i0 * lda + p0, lda, kc);
         dst += done * mr;
         p0 += done;
         kc -= done;
@@ -81,6 +82,35 @@ internal static unsafe class PanelPacker
             Vector64.Store(u1.GetLower(), dst + 16);
             Vector128.Store(Sse.MoveHighToLow(t3, t2), dst + 18);
             Vector64.Store(u1.GetUpper(), dst + 22);
+        }
+        return p;
+    }
+
+    /// <summary>Transposes eight full rows four k steps at a time, as two 4×4 shuffles per step group.</summary>
+    /// <returns>How many k steps were packed; the caller packs the rest.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int PackEightRows(float* dst, float* src, nint lda, int kc)
+    {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4, dst += 32)
+        {
+            for (int half = 0; half < 2; half++)
+            {
+                float* s = src + 4 * half * lda + p;
+                var r0 = Vector128.Load(s);
+                var r1 = Vector128.Load(s + lda);
+                var r2 = Vector128.Load(s + 2 * lda);
+                var r3 = Vector128.Load(s + 3 * lda);
+                var t0 = Sse.UnpackLow(r0, r1);  // r0p0 r1p0 r0p1 r1p1
+                var t1 = Sse.UnpackLow(r2, r3);  // r2p0 r3p0 r2p1 r3p1
+                var t2 = Sse.UnpackHigh(r0, r1); // r0p2 r1p2 r0p3 r1p3
+                var t3 = Sse.UnpackHigh(r2, r3); // r2p2 r3p2 r2p3 r3p3
+                float* d = dst + 4 * half;
+                Vector128.Store(Sse.MoveLowToHigh(t0, t1), d);
+                Vector128.Store(Sse.MoveHighToLow(t1, t0), d + 8);
+                Vector128.Store(Sse.MoveLowToHigh(t2, t3), d + 16);
+                Vector128.Store(Sse.MoveHighToLow(t3, t2), d + 24);
+            }
         }
         return p;
     }
