@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Engine.Data;
+using Engine.Timing;
 using Engine.Distributed.Mpi;
 using Engine.Solvers;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Engine.Distributed.Mpi;
+using Engine.Timing;
 using NUnit.Framework;
 
 namespace Engine.Tests.Distributed;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Engine.Data;
+using Engine.Timing;
 using Engine.Formats;
 
 namespace Engine.Fuzz;

@@ -1,3 +1,4 @@
+using Engine.Timing;
 using Engine.Fuzz;
 using NUnit.Framework;
 
