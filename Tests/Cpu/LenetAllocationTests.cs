@@ -14,24 +14,6 @@ namespace Engine.Tests.Cpu;
 [TestFixture]
 public class LenetAllocationTests
 {
-    private const string LeNet = """
-        name: "LeNet"
-        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 64 dim: 1 dim: 28 dim: 28 } } }
-        layer { name: "label" type: "Input" top: "label" input_param { shape { dim: 64 } } }
-        layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" param { lr_mult: 1 } param { lr_mult: 2 }
-                convolution_param { num_output: 20 kernel_size: 5 stride: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
-        layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
-        layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2" param { lr_mult: 1 } param { lr_mult: 2 }
-                convolution_param { num_output: 50 kernel_size: 5 stride: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
-        layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
-        layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1" param { lr_mult: 1 } param { lr_mult: 2 }
-                inner_product_param { num_output: 500 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
-        layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
-        layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2" param { lr_mult: 1 } param { lr_mult: 2 }
-                inner_product_param { num_output: 10 weight_filler { type: "xavier" } bias_filler { type: "constant" } } }
-        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
-        """;
-
     private WorkerPool _pool = null!;
 
     [SetUp]
@@ -45,7 +27,7 @@ public class LenetAllocationTests
         SolverParameter param = NetDefinitions.ParseSolver(
             "base_lr: 0.01 momentum: 0.9 weight_decay: 0.0005 lr_policy: \"inv\" gamma: 0.0001 power: 0.75 max_iter: 100 random_seed: 1 type: \"SGD\"",
             "lenet_solver.prototxt");
-        param.NetParam = NetDefinitions.ParseNet(LeNet, "lenet.prototxt");
+        param.NetParam = NetDefinitions.ParseNet(TestNets.LeNetTrainBatch64, "lenet.prototxt");
         Solver solver = SolverRegistry.CreateDefault().Create(param, new SolverContext(TestData.Registry) { Backend = new CpuBackend(_pool) });
         Fill(solver.Net);
         return solver;
