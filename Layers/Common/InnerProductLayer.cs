@@ -20,8 +20,9 @@ public sealed class InnerProductLayer : Layer
 
     // The weights packed in the SGEMM kernel's layout, and which memory at which version they were packed from: inference
     // multiplies the same weights batch after batch, so forward reuses them until a write (solver step, weight load,
-    // MutableData) bumps the version or the weight blob's memory is replaced (ShareData).
-    private readonly PrepackedB _packedWeights = new();
+    // MutableData) bumps the version or the weight blob's memory is replaced (ShareData). The packing comes from
+    // PackedWeightCache, so layers sharing one weight memory (inference handles of one model) share one packed copy.
+    private PrepackedB? _packedWeights;
     private SyncedMemory? _packedFrom;
     private long _packedVersion;
 
@@ -109,7 +110,7 @@ public sealed class InnerProductLayer : Layer
         // One row takes the GEMV path, which reads the weights in place as fast as it could read a packed copy.
         if (Ops is CpuMath cpu && _m > 1 && (long)_n * _k <= MaxPrepackedWeights && PackWeights(cpu.Pool))
         {
-            Sgemm.MultiplyPrepacked(false, _m, _n, _k, 1f, bottom[0].Data, _k, _packedWeights, 0f, y, _n, cpu.Pool);
+            Sgemm.MultiplyPrepacked(false, _m, _n, _k, 1f, bottom[0].Data, _k, _packedWeights!, 0f, y, _n, cpu.Pool);
         }
         else
         {
@@ -163,8 +164,8 @@ public sealed class InnerProductLayer : Layer
         SyncedMemory memory = weight.DataMemory;
         ReadOnlySpan<float> w = weight.Data; // syncs a newer device copy first; reading does not change the version
         long version = memory.Version;
-        if (ReferenceEquals(memory, _packedFrom) && version == _packedVersion && _packedWeights.MatchesCurrentPath
-            && _packedWeights.K == _k && _packedWeights.N == _n)
+        if (_packedWeights is not null && ReferenceEquals(memory, _packedFrom) && version == _packedVersion
+            && _packedWeights.MatchesCurrentPath && _packedWeights.K == _k && _packedWeights.N == _n)
         {
             return true;
         }
@@ -177,11 +178,14 @@ public sealed class InnerProductLayer : Layer
         {
             return false;
         }
-        _packedWeights.Pack(!_transpose, _k, _n, w, _transpose ? _n : _k, pool);
+        _packedWeights = PackedWeightCache.GetOrPack(memory, version, !_transpose, _k, _n, w, _transpose ? _n : _k, pool);
         _packedFrom = memory;
         _packedVersion = version;
         return true;
     }
+
+    /// <summary>The packed weights the last forward pass used, if any (tests check that sharing nets share them).</summary>
+    internal object? PackedWeightsForTests => _packedWeights;
 
     /// <inheritdoc />
     protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)

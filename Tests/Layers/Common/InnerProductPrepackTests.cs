@@ -149,6 +149,26 @@ public class InnerProductPrepackTests
     }
 
     [Test]
+    public void NetsSharingWeightsShareOnePackedCopyAndRepackOnceAfterAWrite()
+    {
+        using var trained = BuildNet(false, 1);
+        using var net = BuildNet(false, 2);
+        net.ShareTrainedLayersWith(trained);
+        ForwardAndCheck(trained, false, "owner");
+        ForwardAndCheck(net, false, "sharer");
+        object? Packed(Engine.Net n) => ((Engine.Layers.InnerProductLayer)n.GetLayer("ip")).PackedWeightsForTests;
+        object? shared = Packed(trained);
+        Assert.That(shared, Is.Not.Null, "the third pass over unchanged weights uses a packed copy");
+        Assert.That(Packed(net), Is.SameAs(shared), "a second packed copy of the same weights");
+
+        trained.GetLayer("ip").Blobs[0].MutableData[0] += 1f;
+        ForwardAndCheck(net, false, "sharer after a write");
+        ForwardAndCheck(trained, false, "owner after a write");
+        Assert.That(Packed(net), Is.Not.SameAs(shared), "the packing of the old weights is never changed in place");
+        Assert.That(Packed(trained), Is.SameAs(Packed(net)), "after the write the nets share the new packed copy");
+    }
+
+    [Test]
     public void ForcedSgemmPathChangeRepacksTheWeights()
     {
         using var net = BuildNet(false, 3);
