@@ -193,9 +193,12 @@ internal sealed class ConvolutionGeometry
                     + $"is larger than the padded input: bottom '{bottom.Name}' of shape {bottom.ShapeString} with pad {Blob.Format(Pad)} "
                     + $"gives {padded} on that axis.");
             }
-            output[i] = (padded - Extent(i)) / Stride[i] + 1;
+            output[i] = OutputSize(i, input[i]);
         }
     }
+
+    /// <summary>Convolution output size on spatial <paramref name="axis"/> for an input of <paramref name="input"/>, unchecked.</summary>
+    public int OutputSize(int axis, int input) => (input + 2 * Pad[axis] - Extent(axis)) / Stride[axis] + 1;
 
     /// <summary>Deconvolution output sizes s(in − 1) + e − 2p; throws when one is not positive.</summary>
     public void DeconvolutionOutput(ReadOnlySpan<int> input, Span<int> output, Blob bottom, Func<string, Exception> error)

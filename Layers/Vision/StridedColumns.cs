@@ -16,8 +16,7 @@ internal static class StridedColumns
     {
         int kh = g.Kernel[0], kw = g.Kernel[1], ph = g.Pad[0], pw = g.Pad[1];
         int sh = g.Stride[0], sw = g.Stride[1], dh = g.Dilation[0], dw = g.Dilation[1];
-        int outH = (height + 2 * ph - (dh * (kh - 1) + 1)) / sh + 1;
-        int outW = (width + 2 * pw - (dw * (kw - 1) + 1)) / sw + 1;
+        int outH = g.OutputSize(0, height), outW = g.OutputSize(1, width);
         if (IsValidUnitStride(g))
         {
             if (image.Length < channels * height * width || columns.Length < (long)(channels * kh * kw - 1) * rowStride + outH * outW)
@@ -86,8 +85,7 @@ internal static class StridedColumns
     {
         int kh = g.Kernel[0], kw = g.Kernel[1], ph = g.Pad[0], pw = g.Pad[1];
         int sh = g.Stride[0], sw = g.Stride[1], dh = g.Dilation[0], dw = g.Dilation[1];
-        int outH = (height + 2 * ph - (dh * (kh - 1) + 1)) / sh + 1;
-        int outW = (width + 2 * pw - (dw * (kw - 1) + 1)) / sw + 1;
+        int outH = g.OutputSize(0, height), outW = g.OutputSize(1, width);
         image.Slice(0, channels * height * width).Clear();
         if (IsValidUnitStride(g))
         {
