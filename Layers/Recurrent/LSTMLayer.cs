@@ -247,20 +247,10 @@ public sealed class LSTMLayer : RecurrentLayerBase
             return;
         }
         OpenCLMath math = PrepareDevice(cl);
-        int h = Hidden, g = 4 * h, n = Streams, tn = Steps * n, nh = n * h, ng = n * g;
+        int h = Hidden, g = 4 * h, n = Streams, nh = n * h, ng = n * g;
         IDeviceMemory cont = bottom[1].DeviceData();
         IDeviceMemory gates = _gatesD!.MutableDeviceData();
-        math.Gemm(false, true, tn, g, InputDim, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, gates, 0);
-        math.AddRowVector(tn, g, Blobs[1].DeviceData(), 0, gates, 0);
-        if (HasStatic)
-        {
-            IDeviceMemory s = _staticD!.MutableDeviceData();
-            math.Gemm(false, true, n, g, StaticDim, 1f, bottom[2].DeviceData(), 0, Blobs[2].DeviceData(), 0, 0f, s, 0);
-            for (int t = 0; t < Steps; t++)
-            {
-                math.Add(ng, gates, t * ng, s, 0, gates, t * ng);
-            }
-        }
+        DeviceInputPreActivations(math, bottom, g, _staticD, gates);
         IDeviceMemory c0 = _c0D!.MutableDeviceData();
         math.Copy(nh, DeviceInitialState(bottom, 1), 0, c0, 0);
         IDeviceMemory whc = Blobs[HcIndex].DeviceData();

@@ -237,17 +237,7 @@ public sealed class RNNLayer : RecurrentLayerBase
         int h = Hidden, n = Streams, tn = Steps * n, nh = n * h;
         IDeviceMemory cont = bottom[1].DeviceData();
         IDeviceMemory hs = _hD!.MutableDeviceData();
-        math.Gemm(false, true, tn, h, InputDim, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, hs, 0);
-        math.AddRowVector(tn, h, Blobs[1].DeviceData(), 0, hs, 0);
-        if (HasStatic)
-        {
-            IDeviceMemory s = _staticD!.MutableDeviceData();
-            math.Gemm(false, true, n, h, StaticDim, 1f, bottom[2].DeviceData(), 0, Blobs[2].DeviceData(), 0, 0f, s, 0);
-            for (int t = 0; t < Steps; t++)
-            {
-                math.Add(nh, hs, t * nh, s, 0, hs, t * nh);
-            }
-        }
+        DeviceInputPreActivations(math, bottom, h, _staticD, hs);
         IDeviceMemory whh = Blobs[HhIndex].DeviceData();
         IDeviceMemory hp = _hPrevD!.MutableDeviceData();
         (IDeviceMemory hPrev, int hOff) = (DeviceInitialState(bottom, 0), 0);

@@ -97,6 +97,28 @@ public abstract partial class RecurrentLayerBase
     }
 
     /// <summary>
+    /// The parts of the pre-activations (T·N × <paramref name="width"/>) that do not depend on the recurrence, written into
+    /// <paramref name="pre"/>: x·Wxᵀ + b (bottom 0, Blobs[0], Blobs[1]) plus, with a static input, its projection
+    /// (bottom 2, Blobs[2], computed once into <paramref name="staticProjection"/>) added at every step.
+    /// </summary>
+    private protected void DeviceInputPreActivations(OpenCLMath math, IReadOnlyList<Blob> bottom, int width, Blob? staticProjection,
+        IDeviceMemory pre)
+    {
+        int n = Streams, tn = Steps * n, nw = n * width;
+        math.Gemm(false, true, tn, width, InputDim, 1f, bottom[0].DeviceData(), 0, Blobs[0].DeviceData(), 0, 0f, pre, 0);
+        math.AddRowVector(tn, width, Blobs[1].DeviceData(), 0, pre, 0);
+        if (HasStatic)
+        {
+            IDeviceMemory s = staticProjection!.MutableDeviceData();
+            math.Gemm(false, true, n, width, StaticDim, 1f, bottom[2].DeviceData(), 0, Blobs[2].DeviceData(), 0, 0f, s, 0);
+            for (int t = 0; t < Steps; t++)
+            {
+                math.Add(nw, pre, t * nw, s, 0, pre, t * nw);
+            }
+        }
+    }
+
+    /// <summary>
     /// The gradients that flow from the pre-activations <paramref name="dPre"/> (T·N × <paramref name="width"/>: the
     /// four gates of an LSTM, the hidden pre-activation of an RNN) into the static input (bottom 2, weights Blobs[2],
     /// through Σ_t held in <paramref name="staticSum"/>) and into x (bottom 0, weights Blobs[0]).
