@@ -41,14 +41,7 @@ public sealed class EuclideanLossLayer : LossLayer
     /// <inheritdoc />
     protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        for (int i = 0; i < 2; i++)
-        {
-            if (propagateDown[i])
-            {
-                float alpha = (i == 0 ? 1f : -1f) * top[0].Diff[0] / bottom[i].ShapeAt(0);
-                Ops.Scale(alpha, _difference.Data, bottom[i].MutableDiff);
-            }
-        }
+        BackwardDifferenceLoss(top, propagateDown, bottom, _difference, null);
     }
 
     /// <inheritdoc />
@@ -84,14 +77,6 @@ public sealed class EuclideanLossLayer : LossLayer
             BackwardCpu(top, propagateDown, bottom);
             return;
         }
-        float weight = top[0].Diff[0];
-        for (int i = 0; i < 2; i++)
-        {
-            if (propagateDown[i])
-            {
-                float alpha = (i == 0 ? 1f : -1f) * weight / bottom[i].ShapeAt(0);
-                cl.DeviceMath.Scale(bottom[i].Count, alpha, _deviceDifference.DeviceData(), 0, bottom[i].MutableDeviceDiff(), 0);
-            }
-        }
+        BackwardDifferenceLoss(top, propagateDown, bottom, _deviceDifference, cl);
     }
 }

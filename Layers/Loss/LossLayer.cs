@@ -1,3 +1,4 @@
+using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -50,6 +51,33 @@ public abstract class LossLayer : Layer
             throw Error($"cannot back-propagate to the labels '{bottom[1].Name}'.");
         }
         return propagateDown[0];
+    }
+
+    /// <summary>
+    /// Backward of a loss of the difference a − b averaged over the first dimension N (Euclidean, L1): bottom 0's diff is
+    /// w/N·g and bottom 1's is −w/N·g, where g is ∂L/∂a per element as forward saved it in <paramref name="gradient"/> and
+    /// w the loss weight. On <paramref name="device"/> the diffs are written there, otherwise on the host.
+    /// </summary>
+    protected void BackwardDifferenceLoss(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom,
+        Blob gradient, OpenCLBackend? device)
+    {
+        float weight = top[0].Diff[0];
+        for (int i = 0; i < 2; i++)
+        {
+            if (!propagateDown[i])
+            {
+                continue;
+            }
+            float alpha = (i == 0 ? 1f : -1f) * weight / bottom[i].ShapeAt(0);
+            if (device is null)
+            {
+                Ops.Scale(alpha, gradient.Data, bottom[i].MutableDiff);
+            }
+            else
+            {
+                device.DeviceMath.Scale(bottom[i].Count, alpha, gradient.DeviceData(), 0, bottom[i].MutableDeviceDiff(), 0);
+            }
+        }
     }
 
     /// <summary>Throws, naming both shapes, unless the two bottoms hold the same number of values (element-wise losses).</summary>
