@@ -1,5 +1,3 @@
-using Engine.Memory;
-using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -9,19 +7,13 @@ namespace Engine.Layers;
 /// backward copies the diff back, so the layer also works where diffs are written separately.
 /// </summary>
 [Layer("Flatten", Summary = "Collapses a range of axes into one; shares data with the bottom.")]
-public sealed class FlattenLayer : Layer
+public sealed class FlattenLayer : ShapeViewLayer
 {
     /// <summary>Creates the layer.</summary>
     public FlattenLayer(LayerParameter param)
         : base(param)
     {
     }
-
-    /// <inheritdoc />
-    public override int ExactNumBottomBlobs => 1;
-
-    /// <inheritdoc />
-    public override int ExactNumTopBlobs => 1;
 
     /// <inheritdoc />
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -51,40 +43,5 @@ public sealed class FlattenLayer : Layer
         }
         top[0].Reshape(shape);
         top[0].ShareData(x);
-    }
-
-    /// <inheritdoc />
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Data is shared; nothing to compute.
-    }
-
-    /// <inheritdoc />
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (propagateDown[0])
-        {
-            top[0].Diff.CopyTo(bottom[0].MutableDiff);
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Data is shared; nothing to compute, and nothing to move between host and device.
-    }
-
-    /// <inheritdoc />
-    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (Backend is not OpenCLBackend cl)
-        {
-            BackwardCpu(top, propagateDown, bottom);
-            return;
-        }
-        if (propagateDown[0])
-        {
-            cl.DeviceMath.Copy(bottom[0].Count, top[0].DeviceDiff(), 0, bottom[0].MutableDeviceDiff(), 0);
-        }
     }
 }

@@ -1,5 +1,3 @@
-using Engine.Memory;
-using Engine.Backends.OpenCL;
 using Engine.Proto;
 
 namespace Engine.Layers;
@@ -10,7 +8,7 @@ namespace Engine.Layers;
 /// and one −1 is inferred from the count. Backward copies the diff back.
 /// </summary>
 [Layer("Reshape", Summary = "Changes the shape (0 = keep a dim, -1 = infer); shares data with the bottom.")]
-public sealed class ReshapeLayer : Layer
+public sealed class ReshapeLayer : ShapeViewLayer
 {
     private int[] _dims = [];
     private int _inferred = -1;
@@ -20,12 +18,6 @@ public sealed class ReshapeLayer : Layer
         : base(param)
     {
     }
-
-    /// <inheritdoc />
-    public override int ExactNumBottomBlobs => 1;
-
-    /// <inheritdoc />
-    public override int ExactNumTopBlobs => 1;
 
     /// <inheritdoc />
     public override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -118,40 +110,5 @@ public sealed class ReshapeLayer : Layer
         }
         top[0].Reshape(shape);
         top[0].ShareData(x);
-    }
-
-    /// <inheritdoc />
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Data is shared; nothing to compute.
-    }
-
-    /// <inheritdoc />
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (propagateDown[0])
-        {
-            top[0].Diff.CopyTo(bottom[0].MutableDiff);
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void ForwardDevice(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        // Data is shared; nothing to compute, and nothing to move between host and device.
-    }
-
-    /// <inheritdoc />
-    protected override void BackwardDevice(IReadOnlyList<Blob> top, ReadOnlySpan<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        if (Backend is not OpenCLBackend cl)
-        {
-            BackwardCpu(top, propagateDown, bottom);
-            return;
-        }
-        if (propagateDown[0])
-        {
-            cl.DeviceMath.Copy(bottom[0].Count, top[0].DeviceDiff(), 0, bottom[0].MutableDeviceDiff(), 0);
-        }
     }
 }
