@@ -147,18 +147,7 @@ public sealed class SliceLayer : Layer
             ForwardCpu(bottom, top);
             return;
         }
-        _copyKernel ??= cl.Kernel(typeof(SliceLayer).Assembly, "SliceLayer.cl", "slice_copy");
-        IDeviceMemory x = bottom[0].DeviceData();
-        int outer = bottom[0].CountRange(0, _axis);
-        int bottomSlab = bottom[0].CountFrom(_axis);
-        int offset = 0;
-        for (int i = 0; i < top.Count; i++)
-        {
-            int slab = top[i].CountFrom(_axis);
-            int n = outer * slab;
-            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, bottomSlab).Arg(3, offset).Arg(4, 1).Arg(5, x).Arg(6, top[i].MutableDeviceData()).Launch(n);
-            offset += slab;
-        }
+        CopySlabsOnDevice(cl, bottom[0], bottom[0].DeviceData(), top, toTops: true);
     }
 
     /// <inheritdoc />
@@ -173,16 +162,26 @@ public sealed class SliceLayer : Layer
         {
             return;
         }
+        CopySlabsOnDevice(cl, bottom[0], bottom[0].MutableDeviceDiff(), top, toTops: false);
+    }
+
+    /// <summary>
+    /// Copies each top's slab of <paramref name="whole"/> (the bottom's data or diff, laid out as <paramref name="bottom"/>)
+    /// into that top's data, or with <paramref name="toTops"/> false each top's diff back into its slab.
+    /// </summary>
+    private void CopySlabsOnDevice(OpenCLBackend cl, Blob bottom, IDeviceMemory whole, IReadOnlyList<Blob> top, bool toTops)
+    {
         _copyKernel ??= cl.Kernel(typeof(SliceLayer).Assembly, "SliceLayer.cl", "slice_copy");
-        IDeviceMemory dx = bottom[0].MutableDeviceDiff();
-        int outer = bottom[0].CountRange(0, _axis);
-        int bottomSlab = bottom[0].CountFrom(_axis);
+        int outer = bottom.CountRange(0, _axis);
+        int bottomSlab = bottom.CountFrom(_axis);
         int offset = 0;
         for (int i = 0; i < top.Count; i++)
         {
             int slab = top[i].CountFrom(_axis);
             int n = outer * slab;
-            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, bottomSlab).Arg(3, offset).Arg(4, 0).Arg(5, top[i].DeviceDiff()).Arg(6, dx).Launch(n);
+            IDeviceMemory part = toTops ? top[i].MutableDeviceData() : top[i].DeviceDiff();
+            _copyKernel.Arg(0, n).Arg(1, slab).Arg(2, bottomSlab).Arg(3, offset).Arg(4, toTops ? 1 : 0)
+                .Arg(5, toTops ? whole : part).Arg(6, toTops ? part : whole).Launch(n);
             offset += slab;
         }
     }
