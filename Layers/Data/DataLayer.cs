@@ -70,9 +70,7 @@ public sealed class DataLayer : Layer, ISeekableData, IShardedData
     /// <inheritdoc />
     public void SetShard(int rank, int count)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(rank);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        IShardedData.ThrowIfInvalidShard(rank, count);
         _prefetcher?.Stop();
         _shardRank = rank;
         _shardCount = count;

@@ -48,9 +48,7 @@ public sealed class MemoryDataLayer : Layer, IShardedData
     /// <inheritdoc />
     public void SetShard(int rank, int count)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(rank);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+        IShardedData.ThrowIfInvalidShard(rank, count);
         _shardRank = rank;
         _shardCount = count;
     }

@@ -10,4 +10,13 @@ public interface IShardedData
     /// <summary>Selects the shard; (0, 1) reads the whole stream. Discards prefetched samples.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not in [0, <paramref name="count"/>).</exception>
     void SetShard(int rank, int count);
+
+    /// <summary>The argument check every <see cref="SetShard"/> starts with.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is not in [0, <paramref name="count"/>).</exception>
+    static void ThrowIfInvalidShard(int rank, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, count);
+    }
 }
